@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['server/**/*.test.ts', 'sdk/**/*.test.ts', 'demo/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'embed/**'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Suites share the real PostgreSQL, MariaDB and Redis services; files run
+    // in parallel workers but each uses its own schema/database/key prefix.
+    pool: 'forks',
+  },
+});
