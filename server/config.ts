@@ -1,0 +1,94 @@
+/**
+ * Configuration by environment (ARCHITECTURE.md §3). Everything is optional:
+ * without any variable the server runs the demo on embedded defaults.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export interface InsightConfig {
+  port: number;
+  host: string;
+  /** Folder of the embedded platform store, the demo warehouse and generated secrets. */
+  dataDir: string;
+  /** Platform store on PostgreSQL; embedded PGlite under dataDir when unset. */
+  databaseUrl: string | undefined;
+  /** Shared result cache; in-process cache when unset. */
+  redisUrl: string | undefined;
+  /** 32-byte key for AES-256-GCM encryption of credentials and embed secrets at rest. */
+  secretKey: Buffer;
+  /** Bootstrap admin API key of the default organisation (generated and kept in dataDir when unset). */
+  adminApiKey: string;
+  /** HS256 signing secret of the default organisation's first embed key (generated and kept in dataDir when unset). */
+  embedSecret: string;
+  /** Origins allowed to call the embed API and frame the iframe page ('*' = any). */
+  allowedOrigins: string[];
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  statementTimeoutMs: number;
+  rowCap: number;
+  cacheTtlSeconds: number;
+  /** Provision the demo warehouse, dataset and story at start. */
+  demo: boolean;
+  /** Orders in the demo warehouse (≥ 200k for the real demo; tests use fewer). */
+  demoOrders: number;
+}
+
+const env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().default('127.0.0.1'),
+  INSIGHT_DATA_DIR: z.string().default('./.insight'),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  INSIGHT_SECRET_KEY: z.string().min(16).optional(),
+  INSIGHT_ADMIN_API_KEY: z.string().min(16).optional(),
+  INSIGHT_EMBED_SECRET: z.string().min(32, 'INSIGHT_EMBED_SECRET must be at least 32 characters').optional(),
+  INSIGHT_ALLOWED_ORIGINS: z.string().default('*'),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  INSIGHT_AI_MODEL: z.string().default('gpt-4o-mini'),
+  INSIGHT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  INSIGHT_ROW_CAP: z.coerce.number().int().min(1).default(10_000),
+  INSIGHT_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(300),
+  INSIGHT_DEMO: z.enum(['0', '1']).default('1'),
+  INSIGHT_DEMO_ORDERS: z.coerce.number().int().min(100).default(240_000),
+});
+
+/** Reads a secret from the environment or from a file in dataDir, creating it on first start. */
+function persistedSecret(dataDir: string, file: string, make: () => string): string {
+  const full = path.join(dataDir, file);
+  if (existsSync(full)) return readFileSync(full, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const value = make();
+  writeFileSync(full, value + '\n', { mode: 0o600 });
+  return value;
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): InsightConfig {
+  const parsed = env.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${lines}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.INSIGHT_DATA_DIR);
+  const secretKeyText = e.INSIGHT_SECRET_KEY ?? persistedSecret(dataDir, 'secret.key', () => randomBytes(32).toString('base64url'));
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    // Any length of key text is stretched to the 32 bytes AES-256 needs.
+    secretKey: createHash('sha256').update(secretKeyText).digest(),
+    adminApiKey: e.INSIGHT_ADMIN_API_KEY ?? persistedSecret(dataDir, 'admin-api-key', () => `ik_${randomBytes(24).toString('base64url')}`),
+    embedSecret: e.INSIGHT_EMBED_SECRET ?? persistedSecret(dataDir, 'embed-secret', () => randomBytes(32).toString('base64url')),
+    allowedOrigins: e.INSIGHT_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.INSIGHT_AI_MODEL },
+    statementTimeoutMs: e.INSIGHT_STATEMENT_TIMEOUT_MS,
+    rowCap: e.INSIGHT_ROW_CAP,
+    cacheTtlSeconds: e.INSIGHT_CACHE_TTL_SECONDS,
+    demo: e.INSIGHT_DEMO === '1',
+    demoOrders: e.INSIGHT_DEMO_ORDERS,
+  };
+}

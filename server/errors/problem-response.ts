@@ -1,0 +1,32 @@
+/**
+ * Renders every error as an RFC 9457 problem document. Unknown errors become
+ * ERR_INTERNAL without their message, so nothing internal (SQL, secrets,
+ * stack) reaches a client.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { InsightError, isInsightError } from './insight-error.ts';
+
+export function toInsightError(error: unknown): InsightError {
+  if (isInsightError(error)) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return new InsightError('ERR_BODY_TOO_LARGE');
+    if (error.status === 401) return new InsightError('ERR_UNAUTHENTICATED');
+    if (error.status === 400) return new InsightError('ERR_VALIDATION', error.message);
+  }
+  return new InsightError('ERR_INTERNAL');
+}
+
+export function problemResponse(c: Context, error: InsightError): Response {
+  const requestId = c.get('requestId' as never) as string | undefined;
+  const body = {
+    type: `https://insightengine.dev/problems/${error.code.toLowerCase().replace(/_/g, '-')}`,
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(requestId ? { requestId } : {}),
+    ...error.extensions,
+  };
+  return c.body(JSON.stringify(body), error.status as 400, { 'content-type': 'application/problem+json' });
+}

@@ -1,0 +1,212 @@
+/**
+ * Tables of the platform store, as kysely sees them. JSON columns are jsonb:
+ * written as JSON text, read back as parsed values.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface OrganisationsTable {
+  id: string;
+  name: string;
+  slug: string;
+  created_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: string;
+  org_id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  role: string;
+  created_at: CreatedAt;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  org_id: string;
+  name: string;
+  /** First characters of the key, to recognise it in lists; the key itself is only hashed. */
+  prefix: string;
+  key_hash: string;
+  role: string;
+  created_at: CreatedAt;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface EmbedKeysTable {
+  /** The `kid` a token names in its header. */
+  id: string;
+  org_id: string;
+  name: string;
+  secret_sealed: string;
+  allowed_origins: Json<string[]>;
+  max_ttl_seconds: number;
+  created_at: CreatedAt;
+  revoked_at: Date | null;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  type: string;
+  /** Driver settings including credentials, sealed with AES-256-GCM. */
+  config_sealed: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface DatasetColumn {
+  name: string;
+  label?: string;
+  description?: string;
+  type: 'number' | 'string' | 'date' | 'datetime' | 'boolean';
+  role: 'dimension' | 'measure' | 'time';
+  synonyms?: string[];
+  format?: string;
+}
+
+export interface DatasetsTable {
+  id: string;
+  org_id: string;
+  connection_id: string;
+  name: string;
+  label: string;
+  description: string | null;
+  source_table: string | null;
+  source_sql: string | null;
+  columns: Json<DatasetColumn[]>;
+  row_policy: string | null;
+  cache_ttl_seconds: number | null;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface StoriesTable {
+  id: string;
+  org_id: string;
+  slug: string;
+  title: string;
+  description: string | null;
+  status: 'draft' | 'published';
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface PagesTable {
+  id: string;
+  story_id: string;
+  key: string;
+  position: number;
+  title: string;
+  narrative: string | null;
+  layout: string;
+}
+
+export interface CardsTable {
+  id: string;
+  story_id: string;
+  page_id: string;
+  key: string;
+  position: number;
+  type: string;
+  title: string;
+  description: string | null;
+  query: Json<unknown> | null;
+  visualization: Json<unknown> | null;
+  options: Json<Record<string, unknown>>;
+}
+
+export interface FiltersTable {
+  id: string;
+  story_id: string;
+  key: string;
+  position: number;
+  label: string;
+  type: string;
+  column_name: string;
+  dataset_name: string;
+  default_value: Json<unknown> | null;
+  options: Json<Record<string, unknown>>;
+}
+
+export interface ConnectionSchemasTable {
+  connection_id: string;
+  org_id: string;
+  /** The connector's `SchemaInfo` as of `fetched_at`. */
+  schema: Json<unknown>;
+  fetched_at: Date;
+}
+
+export type QueryActorType = 'api_key' | 'user' | 'embed';
+
+export interface QueryHistoryTable {
+  id: string;
+  org_id: string;
+  /** API key id, user id or the embed token's `sub` (its key id without one); null for internal runs. */
+  actor: string | null;
+  actor_type: QueryActorType | null;
+  dataset_name: string;
+  connection_id: string | null;
+  duration_ms: number;
+  /** Rows returned; null when the query failed. */
+  row_count: number | null;
+  from_cache: boolean;
+  /** Identical cache hits of one viewer within a flush window share a row; this counts them. */
+  runs: ColumnType<number, number | undefined, number>;
+  status: 'ok' | 'error';
+  error_code: string | null;
+  created_at: Date;
+}
+
+export interface SavedQueriesTable {
+  id: string;
+  org_id: string;
+  /** Unique within the organisation. */
+  name: string;
+  description: string | null;
+  kind: 'structured' | 'sql';
+  /** The structured query (kind `structured`). */
+  query: Json<unknown> | null;
+  /** The connection whose datasets the SQL reads (kind `sql`). */
+  connection_id: string | null;
+  /** SQL over datasets with `{{param}}` placeholders (kind `sql`). */
+  sql: string | null;
+  cache_ttl_seconds: number | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface StoreSchema {
+  organisations: OrganisationsTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  embed_keys: EmbedKeysTable;
+  connections: ConnectionsTable;
+  datasets: DatasetsTable;
+  stories: StoriesTable;
+  pages: PagesTable;
+  cards: CardsTable;
+  filters: FiltersTable;
+  connection_schemas: ConnectionSchemasTable;
+  query_history: QueryHistoryTable;
+  saved_queries: SavedQueriesTable;
+}
+
+export type DatasetRow = Selectable<DatasetsTable>;
+export type ConnectionRow = Selectable<ConnectionsTable>;
+export type StoryRow = Selectable<StoriesTable>;
+export type PageRow = Selectable<PagesTable>;
+export type CardRow = Selectable<CardsTable>;
+export type FilterRow = Selectable<FiltersTable>;
+export type EmbedKeyRow = Selectable<EmbedKeysTable>;
+export type NewCard = Insertable<CardsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type QueryHistoryRow = Selectable<QueryHistoryTable>;
+export type SavedQueryRow = Selectable<SavedQueriesTable>;
