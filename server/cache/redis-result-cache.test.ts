@@ -1,0 +1,334 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { REDIS_URL, serviceAvailable } from '../testing/services.ts';
+import { RedisResultCache } from './redis-result-cache.ts';
+import { createResultCache, resultCacheKey, type CacheEvent, type ResultCache } from './result-cache.ts';
+
+const available = await serviceAvailable('redis');
+
+const bytesOf = (text: string) => new TextEncoder().encode(text);
+const textOf = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const slowly = (text: string, ms = 100) => async () => {
+  await sleep(ms);
+  return bytesOf(text);
+};
+const hour = { ttlSeconds: 3600, tags: [] };
+
+describe.skipIf(!available)('RedisResultCache', () => {
+  const prefix = `test:${process.pid}:${randomUUID().slice(0, 8)}:`;
+  const opened: ResultCache[] = [];
+  let admin: Redis;
+  // Each cache logs its own events: a cache from an earlier test that reconnects to a reused port must not
+  // write into a later test's log.
+  const eventsOf = new WeakMap<ResultCache, CacheEvent[]>();
+
+  const open = (options: { redisUrl?: string; lockTtlMs?: number } = {}) => {
+    const events: CacheEvent[] = [];
+    const cache = createResultCache({ redisUrl: REDIS_URL, keyPrefix: prefix, onEvent: (e) => events.push(e), ...options });
+    eventsOf.set(cache, events);
+    opened.push(cache);
+    return cache;
+  };
+  let n = 0;
+  const freshKey = () => resultCacheKey({ connectionId: 'conn', sql: `select ${++n}`, params: [randomUUID()] });
+
+  beforeAll(() => {
+    admin = new Redis(REDIS_URL);
+  });
+
+  afterAll(async () => {
+    await Promise.all(opened.map((cache) => cache.close()));
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  it('is what createResultCache returns with a redisUrl', () => {
+    expect(open()).toBeInstanceOf(RedisResultCache);
+  });
+
+  it('stores the bytes under the prefix with a ttl, then serves a hit with its age', async () => {
+    const cache = open();
+    const key = freshKey();
+    const compute = vi.fn(async () => bytesOf('rows'));
+
+    expect(await cache.getOrCompute(key, { ttlSeconds: 60, tags: ['dataset:a'] }, compute)).toEqual({
+      bytes: bytesOf('rows'),
+      fromCache: false,
+      ageMs: 0,
+    });
+    const pttl = await admin.pttl(`${prefix}r:${key}`);
+    expect(pttl).toBeGreaterThan(55_000);
+    expect(pttl).toBeLessThanOrEqual(60_000);
+    await sleep(30);
+    const hit = await cache.getOrCompute(key, { ttlSeconds: 60, tags: ['dataset:a'] }, compute);
+
+    expect(hit.fromCache).toBe(true);
+    expect(textOf(hit.bytes)).toBe('rows');
+    expect(hit.ageMs).toBeGreaterThanOrEqual(25);
+    expect(compute).toHaveBeenCalledTimes(1);
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1, errors: 0 });
+  });
+
+  it('misses again after the ttl', async () => {
+    const cache = open();
+    const key = freshKey();
+    const compute = vi.fn(async () => bytesOf('rows'));
+    const options = { ttlSeconds: 0.15, tags: [] };
+
+    await cache.getOrCompute(key, options, compute);
+    expect((await cache.getOrCompute(key, options, compute)).fromCache).toBe(true);
+    await sleep(250);
+    expect((await cache.getOrCompute(key, options, compute)).fromCache).toBe(false);
+    expect(compute).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps tenants apart: different bound parameters are different entries', async () => {
+    const cache = open();
+    const sql = `select * from orders where tenant_id = $1 -- ${randomUUID()}`;
+    const keyOf = (tenant: unknown) => resultCacheKey({ connectionId: 'conn', sql, params: [tenant] });
+
+    await cache.getOrCompute(keyOf(1), hour, async () => bytesOf('tenant 1'));
+    const other = await cache.getOrCompute(keyOf(2), hour, async () => bytesOf('tenant 2'));
+    const asString = await cache.getOrCompute(keyOf('1'), hour, async () => bytesOf('string 1'));
+    const again = await cache.getOrCompute(keyOf(1), hour, async () => bytesOf('unexpected'));
+
+    expect([other.fromCache, textOf(other.bytes)]).toEqual([false, 'tenant 2']);
+    expect([asString.fromCache, textOf(asString.bytes)]).toEqual([false, 'string 1']);
+    expect([again.fromCache, textOf(again.bytes)]).toEqual([true, 'tenant 1']);
+  });
+
+  it('runs compute once for 100 concurrent identical misses in one process', async () => {
+    const cache = open();
+    const key = freshKey();
+    const compute = vi.fn(slowly('once'));
+
+    const results = await Promise.all(Array.from({ length: 100 }, () => cache.getOrCompute(key, hour, compute)));
+
+    expect(compute).toHaveBeenCalledTimes(1);
+    expect(results.every((r) => textOf(r.bytes) === 'once' && !r.fromCache)).toBe(true);
+    expect(await admin.exists(`${prefix}l:${key}`)).toBe(0);
+  });
+
+  it('runs compute once across two instances with 50 concurrent calls each', async () => {
+    const [a, b] = [open(), open()];
+    const key = freshKey();
+    const compute = vi.fn(slowly('shared', 200));
+
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).getOrCompute(key, hour, compute)),
+    );
+
+    expect(compute).toHaveBeenCalledTimes(1);
+    expect(results.every((r) => textOf(r.bytes) === 'shared')).toBe(true);
+    // The winner's callers computed, the other instance's found the entry.
+    expect(results.filter((r) => r.fromCache)).toHaveLength(50);
+
+    const next = freshKey();
+    await a.getOrCompute(next, hour, async () => bytesOf('from a'));
+    const onB = await b.getOrCompute(next, hour, async () => bytesOf('unexpected'));
+    expect([onB.fromCache, textOf(onB.bytes)]).toEqual([true, 'from a']);
+  });
+
+  it('propagates a failing compute to every waiter, stores nothing and releases the lock', async () => {
+    const [a, b] = [open(), open()];
+    const key = freshKey();
+    const failing = vi.fn(async () => {
+      await sleep(50);
+      throw new Error('warehouse down');
+    });
+
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => a.getOrCompute(key, hour, failing)));
+
+    expect(failing).toHaveBeenCalledTimes(1);
+    expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as Error).message === 'warehouse down')).toBe(true);
+    await sleep(20); // the lock release is not awaited by the failing call
+    expect(await admin.exists(`${prefix}r:${key}`, `${prefix}l:${key}`)).toBe(0);
+    expect((await b.getOrCompute(key, hour, async () => bytesOf('ok'))).fromCache).toBe(false);
+    expect(a.stats().errors).toBe(0);
+  });
+
+  it('takes over when the lock holder dies: the lock expires and a waiter computes', async () => {
+    const cache = open();
+    const key = freshKey();
+    await admin.set(`${prefix}l:${key}`, 'a crashed instance', 'PX', 300);
+    const compute = vi.fn(async () => bytesOf('taken over'));
+
+    const started = performance.now();
+    const result = await cache.getOrCompute(key, hour, compute);
+
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect([result.fromCache, textOf(result.bytes)]).toEqual([false, 'taken over']);
+    expect((await cache.getOrCompute(key, hour, compute)).fromCache).toBe(true);
+    expect(compute).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops waiting after lockTtlMs and computes (and stores) itself', async () => {
+    const cache = open({ lockTtlMs: 300 });
+    const key = freshKey();
+    await admin.set(`${prefix}l:${key}`, 'a stuck instance', 'PX', 10_000);
+
+    const started = performance.now();
+    const result = await cache.getOrCompute(key, hour, async () => bytesOf('impatient'));
+
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(result.fromCache).toBe(false);
+    expect((await cache.getOrCompute(key, hour, async () => bytesOf('unexpected'))).fromCache).toBe(true);
+  });
+
+  it('lets a waiting instance compute when the winner fails', async () => {
+    const [a, b] = [open(), open()];
+    const key = freshKey();
+    const failing = expect(
+      a.getOrCompute(key, hour, async () => {
+        await sleep(100);
+        throw new Error('warehouse down');
+      }),
+    ).rejects.toThrow('warehouse down');
+    await sleep(20);
+
+    const onB = await b.getOrCompute(key, hour, async () => bytesOf('b computed'));
+
+    await failing;
+    expect([onB.fromCache, textOf(onB.bytes)]).toEqual([false, 'b computed']);
+  });
+
+  it('invalidates a tag across instances, leaving other tags alone', async () => {
+    const [a, b] = [open(), open()];
+    const dataset = `dataset:${randomUUID()}`;
+    const [k1, k2] = [freshKey(), freshKey()];
+    const tagged = { ttlSeconds: 3600, tags: [dataset, 'connection:x'] };
+    const untagged = { ttlSeconds: 3600, tags: ['connection:x'] };
+    await a.getOrCompute(k1, tagged, async () => bytesOf('v1'));
+    await a.getOrCompute(k2, untagged, async () => bytesOf('other'));
+    expect((await b.getOrCompute(k1, tagged, async () => bytesOf('unexpected'))).fromCache).toBe(true);
+
+    await a.invalidateTag(dataset);
+
+    const afterB = await b.getOrCompute(k1, tagged, async () => bytesOf('v2'));
+    expect([afterB.fromCache, textOf(afterB.bytes)]).toEqual([false, 'v2']);
+    const afterA = await a.getOrCompute(k1, tagged, async () => bytesOf('unexpected'));
+    expect([afterA.fromCache, textOf(afterA.bytes)]).toEqual([true, 'v2']);
+    expect((await b.getOrCompute(k2, untagged, async () => bytesOf('unexpected'))).fromCache).toBe(true);
+  });
+
+  it('does not store a result whose computation began before an invalidation elsewhere', async () => {
+    const [a, b] = [open(), open()];
+    const dataset = `dataset:${randomUUID()}`;
+    const key = freshKey();
+    const options = { ttlSeconds: 3600, tags: [dataset] };
+    const old = a.getOrCompute(key, options, slowly('old'));
+    await sleep(30);
+    await b.invalidateTag(dataset);
+    await old;
+
+    const next = await b.getOrCompute(key, options, async () => bytesOf('new'));
+    expect([next.fromCache, textOf(next.bytes)]).toEqual([false, 'new']);
+  });
+
+  it('treats a lost tag counter as an invalidation, never as a reset', async () => {
+    const cache = open();
+    const dataset = `dataset:${randomUUID()}`;
+    const key = freshKey();
+    const options = { ttlSeconds: 3600, tags: [dataset] };
+    await cache.getOrCompute(key, options, async () => bytesOf('v1'));
+
+    await admin.del(`${prefix}t:${dataset}`); // as if Redis had evicted it
+
+    expect((await cache.getOrCompute(key, options, async () => bytesOf('v2'))).fromCache).toBe(false);
+  });
+
+  it('computes quickly without caching when Redis is unreachable', async () => {
+    const port = await freePort();
+    const cache = open({ redisUrl: `redis://127.0.0.1:${port}` });
+    const events = eventsOf.get(cache)!;
+    const compute = vi.fn(async () => bytesOf('computed'));
+
+    const started = performance.now();
+    const first = await cache.getOrCompute(freshKey(), hour, compute);
+    const key = freshKey();
+    await cache.getOrCompute(key, hour, compute);
+    const second = await cache.getOrCompute(key, hour, compute);
+    await cache.invalidateTag('dataset:a');
+    const elapsed = performance.now() - started;
+
+    expect(elapsed).toBeLessThan(1_000);
+    expect([first.fromCache, textOf(first.bytes), second.fromCache]).toEqual([false, 'computed', false]);
+    expect(compute).toHaveBeenCalledTimes(3);
+    expect(cache.stats().errors).toBeGreaterThanOrEqual(3);
+    await sleep(300); // a few reconnect attempts fail meanwhile; they must not repeat the event
+    expect(events.map((e) => e.type)).toEqual(['redis-down']);
+  });
+
+  it('keeps serving through an outage and resumes caching when Redis comes back', async () => {
+    const proxy = await startProxy(0);
+    const cache = open({ redisUrl: `redis://127.0.0.1:${proxy.port}` });
+    const events = eventsOf.get(cache)!;
+    const key = freshKey();
+    const compute = vi.fn(async () => bytesOf('rows'));
+    await cache.getOrCompute(key, hour, compute);
+    expect((await cache.getOrCompute(key, hour, compute)).fromCache).toBe(true);
+
+    await proxy.stop();
+    await until(() => events.some((e) => e.type === 'redis-down'));
+    const started = performance.now();
+    const during = await cache.getOrCompute(key, hour, compute);
+    expect(during.fromCache).toBe(false);
+    expect(performance.now() - started).toBeLessThan(500);
+
+    const restarted = await startProxy(proxy.port);
+    try {
+      await until(async () => (await cache.getOrCompute(key, hour, compute)).fromCache, 5_000);
+    } finally {
+      await restarted.stop();
+    }
+    expect(events.map((e) => e.type).filter((t) => t !== 'redis-error')).toEqual(['redis-up', 'redis-down', 'redis-up']);
+  });
+});
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A TCP proxy to the test Redis: stopping it is an outage for its clients only, not for the shared service. */
+async function startProxy(port: number): Promise<{ port: number; stop: () => Promise<void> }> {
+  const target = new URL(REDIS_URL);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 6379), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined).on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    stop: async () => {
+      const closed = new Promise((resolve) => server.close(resolve));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The one surface through which the query engine reaches a customer database.
+ * A connector is one file that imports its driver; nothing else imports a driver.
+ */
+export type Dialect = 'postgres' | 'mysql';
+
+/** Logical column types the wire protocol and the components understand. */
+export type ColumnType = 'number' | 'string' | 'date' | 'datetime' | 'boolean' | 'json' | 'unknown';
+
+export interface ColumnInfo {
+  name: string;
+  type: ColumnType;
+}
+
+export interface ExecuteOptions {
+  /** Statement timeout; the database cancels the statement past it (ERR_QUERY_TIMEOUT). */
+  timeoutMs: number;
+  /** Row cap: at most this many rows are returned; `truncated` says when more existed. */
+  maxRows: number;
+  /** Aborting cancels the running statement on the server (pg cancel / MySQL KILL QUERY). */
+  signal?: AbortSignal;
+}
+
+export interface ExecuteResult {
+  columns: ColumnInfo[];
+  /**
+   * Rows as arrays in column order. Values are JSON-ready: numeric and bigint
+   * become numbers, dates become ISO strings (`YYYY-MM-DD` for date columns).
+   */
+  rows: unknown[][];
+  truncated: boolean;
+}
+
+export interface SchemaColumn {
+  name: string;
+  dataType: string;
+  nullable: boolean;
+  primaryKey: boolean;
+  references?: { table: string; column: string };
+}
+
+export interface SchemaTable {
+  name: string;
+  columns: SchemaColumn[];
+}
+
+export interface SchemaInfo {
+  tables: SchemaTable[];
+}
+
+export interface Connector {
+  readonly dialect: Dialect;
+  /**
+   * Runs exactly one read-only statement with bound parameters (extended
+   * protocol; there is no multi-statement path) inside a read-only transaction.
+   * Postgres placeholders are `$1..$n`, MySQL placeholders are `?`.
+   */
+  execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<ExecuteResult>;
+  /** Cheap round trip (`SELECT 1`); throws ERR_DATABASE_UNAVAILABLE when the database cannot be reached. */
+  test(): Promise<void>;
+  /** Tables of the connection's default schema/database with columns and keys. */
+  introspect(): Promise<SchemaInfo>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,279 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InsightError, type ErrorCode } from '../errors/insight-error.ts';
+import { POSTGRES_URL, serviceAvailable } from '../testing/services.ts';
+import { parseConnectionUrl } from './connection-url.ts';
+import type { Connector } from './connector.ts';
+import { createPostgresConnector } from './postgres-connector.ts';
+
+const available = await serviceAvailable('postgres');
+
+// Other suites share the database: every name here is unique to this run.
+const suffix = `${process.pid}_${Date.now().toString(36)}`;
+const customers = `pgconn_customers_${suffix}`;
+const orders = `pgconn_orders_${suffix}`;
+const sequence = `pgconn_seq_${suffix}`;
+const limits = { timeoutMs: 5000, maxRows: 1000 };
+
+async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'resolved'> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    expect(error).toBeInstanceOf(InsightError);
+    return (error as InsightError).code;
+  }
+}
+
+describe.skipIf(!available)('createPostgresConnector', () => {
+  const url = parseConnectionUrl(POSTGRES_URL);
+  const config = { host: url.host, port: url.port, database: url.database, user: url.user, password: url.password };
+  let admin: pg.Client;
+  let connector: Connector;
+
+  beforeAll(async () => {
+    admin = new pg.Client(config);
+    await admin.connect();
+    await admin.query(`
+      CREATE SEQUENCE ${sequence};
+      CREATE TABLE ${customers} (id integer PRIMARY KEY, name text NOT NULL, vip boolean, joined date, profile jsonb);
+      CREATE TABLE ${orders} (
+        id bigint PRIMARY KEY,
+        customer_id integer NOT NULL REFERENCES ${customers} (id),
+        amount numeric(12, 2) NOT NULL,
+        quantity bigint NOT NULL,
+        placed_at timestamptz NOT NULL,
+        shipped_at timestamp,
+        note text
+      );
+      INSERT INTO ${customers} VALUES
+        (1, 'Ada', true, '2024-01-15', '{"tier": "gold"}'),
+        (2, 'Grace', false, '2023-12-31', NULL);
+      INSERT INTO ${orders} VALUES
+        (1, 1, 10.25, 3000000000, '2024-02-01 10:00:00+00', '2024-02-02 08:30:00.5', NULL),
+        (2, 1, 5.50, 2, '2024-02-03 23:30:00+02', NULL, 'gift'),
+        (3, 2, 100.00, 1, '2024-03-01 00:00:00+00', NULL, NULL);
+    `);
+    connector = createPostgresConnector({ ...config, poolMax: 4 });
+  });
+
+  afterAll(async () => {
+    await connector?.close();
+    await admin?.query(`DROP TABLE IF EXISTS ${orders}, ${customers}; DROP SEQUENCE IF EXISTS ${sequence}`);
+    await admin?.end();
+  });
+
+  it('returns JSON-ready typed values with column types', async () => {
+    const result = await connector.execute(
+      `SELECT c.name, sum(o.amount) AS total, sum(o.quantity) AS quantity, count(*) AS orders,
+              c.joined, max(o.placed_at) AS last_order, max(o.shipped_at) AS last_shipped,
+              c.vip, c.profile, NULL::text AS nothing
+         FROM ${customers} c JOIN ${orders} o ON o.customer_id = c.id
+        WHERE c.id = $1
+        GROUP BY c.id`,
+      [1],
+      limits,
+    );
+    expect(result.columns).toEqual([
+      { name: 'name', type: 'string' },
+      { name: 'total', type: 'number' },
+      { name: 'quantity', type: 'number' },
+      { name: 'orders', type: 'number' },
+      { name: 'joined', type: 'date' },
+      { name: 'last_order', type: 'datetime' },
+      { name: 'last_shipped', type: 'datetime' },
+      { name: 'vip', type: 'boolean' },
+      { name: 'profile', type: 'json' },
+      { name: 'nothing', type: 'string' },
+    ]);
+    expect(result.rows).toEqual([
+      [
+        'Ada',
+        15.75,
+        3000000002,
+        2,
+        '2024-01-15',
+        '2024-02-03T21:30:00.000Z',
+        '2024-02-02T08:30:00.500Z',
+        true,
+        { tier: 'gold' },
+        null,
+      ],
+    ]);
+    expect(result.truncated).toBe(false);
+  });
+
+  it('binds parameters instead of splicing them into the SQL', async () => {
+    const sql = `SELECT id FROM ${customers} WHERE name = $1`;
+    expect((await connector.execute(sql, ['Ada'], limits)).rows).toEqual([[1]]);
+    expect((await connector.execute(sql, ["' OR 1=1 --"], limits)).rows).toEqual([]);
+    expect((await connector.execute(sql, ["Ada'; DROP TABLE " + customers + '; --'], limits)).rows).toEqual([]);
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${customers}`);
+    expect(rows[0].n).toBe(2);
+  });
+
+  it('refuses writes: the transaction is read-only', async () => {
+    const attempts = [
+      `INSERT INTO ${customers} (id, name) VALUES (99, 'Mallory')`,
+      `UPDATE ${customers} SET name = 'Mallory'`,
+      `DELETE FROM ${orders}`,
+      `CREATE TABLE pgconn_created_${suffix} (id int)`,
+      `WITH gone AS (DELETE FROM ${orders} RETURNING id) SELECT * FROM gone`,
+      `SELECT nextval('${sequence}')`,
+    ];
+    for (const sql of attempts) expect(await codeOf(connector.execute(sql, [], limits)), sql).toBe('ERR_QUERY_FAILED');
+
+    const check = await admin.query(
+      `SELECT (SELECT count(*)::int FROM ${customers} WHERE name = 'Mallory') AS mallory,
+              (SELECT count(*)::int FROM ${orders}) AS orders,
+              to_regclass('pgconn_created_${suffix}') IS NULL AS not_created,
+              (SELECT is_called FROM ${sequence}) AS sequence_used`,
+    );
+    expect(check.rows[0]).toEqual({ mallory: 0, orders: 3, not_created: true, sequence_used: false });
+  });
+
+  it('refuses more than one statement', async () => {
+    for (const sql of ['SELECT 1; SELECT 2', `SELECT 1; DROP TABLE ${orders}`]) {
+      const error = await connector.execute(sql, [], limits).catch((e: unknown) => e);
+      expect(error, sql).toBeInstanceOf(InsightError);
+      expect((error as InsightError).code, sql).toBe('ERR_QUERY_FAILED');
+      // Refused by the parser (syntax_error), not by whatever the second statement hit later.
+      expect((error as InsightError).extensions, sql).toEqual({ sqlstate: '42601' });
+    }
+    const { rows } = await admin.query(`SELECT to_regclass('${orders}') IS NOT NULL AS exists`);
+    expect(rows[0].exists).toBe(true);
+  });
+
+  it('caps rows, keeps the order and says when it truncated', async () => {
+    const sql = 'SELECT g FROM generate_series(1, 10) AS g ORDER BY g DESC';
+    expect(await connector.execute(sql, [], { timeoutMs: 5000, maxRows: 3 })).toMatchObject({
+      rows: [[10], [9], [8]],
+      truncated: true,
+    });
+    const exact = await connector.execute(sql, [], { timeoutMs: 5000, maxRows: 10 });
+    expect(exact.rows).toHaveLength(10);
+    expect(exact.truncated).toBe(false);
+    const none = await connector.execute(sql, [], { timeoutMs: 5000, maxRows: 0 });
+    expect(none).toMatchObject({ columns: [{ name: 'g', type: 'number' }], rows: [], truncated: true });
+  });
+
+  it('accepts a trailing semicolon or comment and duplicate column names', async () => {
+    expect((await connector.execute('SELECT 1 AS one;', [], limits)).rows).toEqual([[1]]);
+    expect((await connector.execute('SELECT 1 AS one -- the answer', [], limits)).rows).toEqual([[1]]);
+    const dup = await connector.execute(`SELECT c.id, o.id FROM ${customers} c JOIN ${orders} o ON o.customer_id = c.id ORDER BY o.id LIMIT 1`, [], limits);
+    expect(dup.columns.map((c) => c.name)).toEqual(['id', 'id']);
+    expect(dup.rows).toEqual([[1, 1]]);
+  });
+
+  it('stops a statement at the timeout and keeps serving', async () => {
+    const started = Date.now();
+    expect(await codeOf(connector.execute('SELECT pg_sleep(5)', [], { timeoutMs: 300, maxRows: 10 }))).toBe('ERR_QUERY_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect((await connector.execute('SELECT 42 AS answer', [], limits)).rows).toEqual([[42]]);
+  });
+
+  it('cancels the running statement on the server when the signal aborts', async () => {
+    const marker = `cancel_me_${suffix}`;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    const code = await codeOf(connector.execute(`SELECT pg_sleep(10) AS ${marker}`, [], { timeoutMs: 20_000, maxRows: 10, signal: controller.signal }));
+    expect(code).toBe('ERR_QUERY_CANCELLED');
+    expect(Date.now() - started).toBeLessThan(3000);
+
+    const running = await admin.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()`,
+      [`%${marker}%`],
+    );
+    expect(running.rows[0].n).toBe(0);
+    expect((await connector.execute('SELECT 1 AS still_here', [], limits)).rows).toEqual([[1]]);
+  });
+
+  it('does not start a statement for a signal that has already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(await codeOf(connector.execute('SELECT 1', [], { ...limits, signal: controller.signal }))).toBe('ERR_QUERY_CANCELLED');
+  });
+
+  it('keeps bound values out of error messages', async () => {
+    const error = await connector.execute('SELECT $1::integer', ['secret-value-123'], limits).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InsightError);
+    expect((error as InsightError).code).toBe('ERR_QUERY_FAILED');
+    expect((error as InsightError).message).not.toContain('secret-value-123');
+    expect((error as InsightError).cause).toBeUndefined();
+  });
+
+  it('reports a wrong statement as ERR_QUERY_FAILED with its SQLSTATE', async () => {
+    const error = await connector.execute(`SELECT no_such_column FROM ${customers}`, [], limits).catch((e: unknown) => e);
+    expect((error as InsightError).code).toBe('ERR_QUERY_FAILED');
+    expect((error as InsightError).extensions).toEqual({ sqlstate: '42703' });
+  });
+
+  it('refuses limits it cannot splice safely', async () => {
+    expect(await codeOf(connector.execute('SELECT 1', [], { timeoutMs: 0, maxRows: 10 }))).toBe('ERR_VALIDATION');
+    expect(await codeOf(connector.execute('SELECT 1', [], { timeoutMs: 1.5, maxRows: 10 }))).toBe('ERR_VALIDATION');
+    expect(await codeOf(connector.execute('SELECT 1', [], { timeoutMs: 100, maxRows: -1 }))).toBe('ERR_VALIDATION');
+  });
+
+  it('recovers when the server terminates a pooled connection', async () => {
+    const single = createPostgresConnector({ ...config, poolMax: 1 });
+    try {
+      const [[pid]] = (await single.execute('SELECT pg_backend_pid()', [], limits)).rows as [[number]];
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      // The idle client dies under the pool; the process must not crash and
+      // the next statement gets a fresh connection (at worst one failure first).
+      let result = await single.execute('SELECT pg_backend_pid()', [], limits).catch((e: unknown) => e);
+      if (result instanceof InsightError) {
+        expect(result.code).toBe('ERR_DATABASE_UNAVAILABLE');
+        result = await single.execute('SELECT pg_backend_pid()', [], limits);
+      }
+      const [[newPid]] = (result as { rows: [[number]] }).rows;
+      expect(newPid).not.toBe(pid);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('test() answers for a reachable database', async () => {
+    await expect(connector.test()).resolves.toBeUndefined();
+  });
+
+  it('reports an unreachable database quickly', async () => {
+    const nowhere = createPostgresConnector({ ...config, port: 1 });
+    try {
+      const started = Date.now();
+      expect(await codeOf(nowhere.execute('SELECT 1', [], limits))).toBe('ERR_DATABASE_UNAVAILABLE');
+      expect(await codeOf(nowhere.test())).toBe('ERR_DATABASE_UNAVAILABLE');
+      expect(await codeOf(nowhere.introspect())).toBe('ERR_DATABASE_UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await nowhere.close();
+    }
+  });
+
+  it('introspects tables, columns, primary and foreign keys', async () => {
+    const schema = await connector.introspect();
+    const customerTable = schema.tables.find((t) => t.name === customers);
+    const orderTable = schema.tables.find((t) => t.name === orders);
+    expect(customerTable?.columns.map((c) => c.name)).toEqual(['id', 'name', 'vip', 'joined', 'profile']);
+    expect(customerTable?.columns[0]).toEqual({ name: 'id', dataType: 'integer', nullable: false, primaryKey: true });
+    expect(customerTable?.columns[2]).toEqual({ name: 'vip', dataType: 'boolean', nullable: true, primaryKey: false });
+    expect(orderTable?.columns.find((c) => c.name === 'customer_id')).toEqual({
+      name: 'customer_id',
+      dataType: 'integer',
+      nullable: false,
+      primaryKey: false,
+      references: { table: customers, column: 'id' },
+    });
+    expect(orderTable?.columns.find((c) => c.name === 'amount')?.dataType).toBe('numeric(12,2)');
+    expect(orderTable?.columns.find((c) => c.name === 'id')?.primaryKey).toBe(true);
+  });
+
+  it('closes idempotently and refuses work afterwards', async () => {
+    const closing = createPostgresConnector(config);
+    await closing.test();
+    await closing.close();
+    await closing.close();
+    expect(await codeOf(closing.execute('SELECT 1', [], limits))).toBe('ERR_DATABASE_UNAVAILABLE');
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * Datasets in the platform store, read by name within an organisation and
+ * kept briefly in memory for the query hot path.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { InsightError } from '../errors/insight-error.ts';
+import { isUniqueViolation } from '../store/is-unique-violation.ts';
+import type { DatasetRow, StoreSchema } from '../store/store-schema.ts';
+
+const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain identifier');
+
+export const datasetDefinitionSchema = z
+  .object({
+    name,
+    label: z.string().min(1).max(200),
+    description: z.string().max(5000).optional(),
+    connectionId: z.string().min(1),
+    table: name.optional(),
+    sql: z.string().min(1).max(100_000).optional(),
+    columns: z
+      .array(
+        z.object({
+          name,
+          label: z.string().max(200).optional(),
+          description: z.string().max(2000).optional(),
+          type: z.enum(['number', 'string', 'date', 'datetime', 'boolean']),
+          role: z.enum(['dimension', 'measure', 'time']),
+          synonyms: z.array(z.string().max(100)).max(50).optional(),
+          format: z.string().max(100).optional(),
+        }),
+      )
+      .min(1)
+      .max(500),
+    rowPolicy: z.string().max(5000).optional(),
+    cacheTtlSeconds: z.number().int().min(0).max(86_400).optional(),
+  })
+  .refine((d) => (d.table === undefined) !== (d.sql === undefined), { message: 'a dataset has either a table or a sql', path: ['table'] });
+
+export type DatasetDefinition = z.infer<typeof datasetDefinitionSchema>;
+
+export interface DatasetRepository {
+  getByName(orgId: string, name: string): Promise<DatasetRow>;
+  /** Creates or replaces a dataset by name; bumps its version so cached results and prompts renew. */
+  upsert(orgId: string, definition: DatasetDefinition): Promise<DatasetRow>;
+  list(orgId: string): Promise<DatasetRow[]>;
+  /** Throws ERR_DATASET_NOT_FOUND for an id of another organisation too. */
+  getById(orgId: string, id: string): Promise<DatasetRow>;
+  /** Throws ERR_CONFLICT when the organisation already has a dataset of that name. */
+  create(orgId: string, definition: DatasetDefinition): Promise<DatasetRow>;
+  /** Replaces the definition and bumps the version. */
+  update(orgId: string, id: string, definition: DatasetDefinition): Promise<DatasetRow>;
+  remove(orgId: string, id: string): Promise<DatasetRow>;
+  forget(): void;
+}
+
+function columnsOf(d: DatasetDefinition) {
+  return {
+    connection_id: d.connectionId,
+    label: d.label,
+    description: d.description ?? null,
+    source_table: d.table ?? null,
+    source_sql: d.sql ?? null,
+    columns: JSON.stringify(d.columns),
+    row_policy: d.rowPolicy ?? null,
+    cache_ttl_seconds: d.cacheTtlSeconds ?? null,
+  };
+}
+
+const newDatasetId = () => `d_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+
+function conflictOr(error: unknown, name: string): unknown {
+  return isUniqueViolation(error) ? new InsightError('ERR_CONFLICT', `A dataset named "${name}" already exists`, { name }) : error;
+}
+
+export function createDatasetRepository(db: Kysely<StoreSchema>, options: { ttlMs?: number } = {}): DatasetRepository {
+  const ttlMs = options.ttlMs ?? 10_000;
+  const cache = new Map<string, { at: number; row: Promise<DatasetRow> }>();
+
+  return {
+    getByName(orgId, datasetName) {
+      const key = `${orgId}\u0000${datasetName}`;
+      const hit = cache.get(key);
+      if (hit && Date.now() - hit.at < ttlMs) return hit.row;
+      const row = db
+        .selectFrom('datasets')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('name', '=', datasetName)
+        .executeTakeFirst()
+        .then((r) => {
+          if (!r) throw new InsightError('ERR_DATASET_NOT_FOUND', `No dataset is named "${datasetName}"`);
+          return r;
+        });
+      cache.set(key, { at: Date.now(), row });
+      row.catch(() => cache.delete(key));
+      return row;
+    },
+
+    async upsert(orgId, input) {
+      const d = datasetDefinitionSchema.parse(input);
+      const values = columnsOf(d);
+      const row = await db
+        .insertInto('datasets')
+        .values({ id: newDatasetId(), org_id: orgId, name: d.name, ...values })
+        .onConflict((oc) => oc.columns(['org_id', 'name']).doUpdateSet((eb) => ({ ...values, version: eb('datasets.version', '+', 1), updated_at: new Date() })))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      cache.clear();
+      return row;
+    },
+
+    list(orgId) {
+      return db.selectFrom('datasets').selectAll().where('org_id', '=', orgId).orderBy('name').execute();
+    },
+
+    async getById(orgId, id) {
+      const row = await db.selectFrom('datasets').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+      if (!row) throw new InsightError('ERR_DATASET_NOT_FOUND');
+      return row;
+    },
+
+    async create(orgId, input) {
+      const d = datasetDefinitionSchema.parse(input);
+      try {
+        const row = await db
+          .insertInto('datasets')
+          .values({ id: newDatasetId(), org_id: orgId, name: d.name, ...columnsOf(d) })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        cache.clear();
+        return row;
+      } catch (error) {
+        throw conflictOr(error, d.name);
+      }
+    },
+
+    async update(orgId, id, input) {
+      const d = datasetDefinitionSchema.parse(input);
+      let row: DatasetRow | undefined;
+      try {
+        row = await db
+          .updateTable('datasets')
+          .set((eb) => ({ name: d.name, ...columnsOf(d), version: eb('version', '+', 1), updated_at: new Date() }))
+          .where('org_id', '=', orgId)
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+      } catch (error) {
+        throw conflictOr(error, d.name);
+      }
+      if (!row) throw new InsightError('ERR_DATASET_NOT_FOUND');
+      cache.clear();
+      return row;
+    },
+
+    async remove(orgId, id) {
+      const row = await db.deleteFrom('datasets').where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirst();
+      if (!row) throw new InsightError('ERR_DATASET_NOT_FOUND');
+      cache.clear();
+      return row;
+    },
+
+    forget() {
+      cache.clear();
+    },
+  };
+}
