@@ -1,0 +1,58 @@
+/**
+ * The HTTP application: route modules mounted on one Hono app, one error
+ * handler rendering problem+json, request ids, and the embed script served
+ * like a CDN would serve it.
+ */
+import { existsSync } from 'node:fs';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { InsightError } from './errors/insight-error.ts';
+import { problemResponse, toInsightError } from './errors/problem-response.ts';
+import { adminRoutes } from './routes/admin/admin-routes.ts';
+import { embedRoutes } from './routes/embed-routes.ts';
+import type { Services } from './services.ts';
+
+export interface AppOptions {
+  /** Folder with the built embed bundle (`npm run build`), served under /static/. */
+  staticDir?: string;
+  log?: (line: Record<string, unknown>) => void;
+}
+
+export function createApp(services: Services, options: AppOptions = {}): Hono {
+  const app = new Hono();
+  app.use('*', requestId());
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', crossOriginOpenerPolicy: false }));
+
+  app.onError((error, c) => {
+    const insight = toInsightError(error);
+    if (insight.code === 'ERR_INTERNAL') {
+      options.log?.({ level: 'error', msg: 'unhandled error', requestId: c.get('requestId'), path: c.req.path, error: String(error) });
+    }
+    return problemResponse(c, insight);
+  });
+  app.notFound((c) => problemResponse(c, new InsightError('ERR_NOT_FOUND')));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    await services.store.db.selectFrom('organisations').select('id').limit(1).execute();
+    return c.json({ status: 'ready' });
+  });
+
+  // First: it holds /api/embed/tokens, which the embed API's token check would otherwise claim.
+  app.route('/api', adminRoutes(services, options.log ? { log: options.log } : {}));
+  app.route('/api/embed', embedRoutes({ keys: services.keys, stories: services.stories, engine: services.engine, allowedOrigins: services.config.allowedOrigins }));
+
+  const staticDir = options.staticDir;
+  if (staticDir && existsSync(staticDir)) {
+    app.use('/static/*', async (c, next) => {
+      await next();
+      c.header('access-control-allow-origin', '*');
+      // Chunks carry a content hash in their name; the entry does not and must revalidate.
+      c.header('cache-control', /-[A-Za-z0-9_-]{8}\.js$/.test(c.req.path) ? 'public, max-age=31536000, immutable' : 'public, max-age=60');
+    });
+    app.use('/static/*', serveStatic({ root: staticDir, rewriteRequestPath: (p) => p.replace(/^\/static/, '') }));
+  }
+  return app;
+}

@@ -1,0 +1,115 @@
+/**
+ * `/api/connections`: customer databases of the caller's organisation.
+ * Credentials go in and never come out; deleting or changing a connection
+ * closes its pool and forgets its cached results.
+ */
+import type { Hono, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import type { AdminEnv } from '../../auth/admin-auth.ts';
+import { requirePermission } from '../../auth/permissions.ts';
+import type { ResultCache } from '../../cache/result-cache.ts';
+import { createConnectionSchema, updateConnectionSchema, type ConnectionRepository } from '../../connections/connection-repository.ts';
+import type { ConnectionRegistry } from '../../connectors/connection-registry.ts';
+import type { Connector } from '../../connectors/connector.ts';
+import { InsightError, isInsightError } from '../../errors/insight-error.ts';
+import { jsonBody, queryParams } from '../json-body.ts';
+import { adminApp, idParam } from './admin-app.ts';
+
+export interface ConnectionRouteDeps {
+  auth: MiddlewareHandler<AdminEnv>;
+  connections: ConnectionRepository;
+  registry: ConnectionRegistry;
+  cache: ResultCache;
+}
+
+const schemaQuery = z.object({ refresh: z.enum(['0', '1', 'true', 'false']).optional() }).strict();
+
+/** Whatever stops us from reaching the database reads as unavailable, without the driver's words. */
+function unavailable(error: unknown): InsightError {
+  if (isInsightError(error) && (error.code === 'ERR_DATABASE_UNAVAILABLE' || error.code === 'ERR_CONNECTION_NOT_FOUND')) return error;
+  return new InsightError('ERR_DATABASE_UNAVAILABLE', 'The database could not be reached with these settings');
+}
+
+export function connectionRoutes(deps: ConnectionRouteDeps): Hono<AdminEnv> {
+  const app = adminApp(deps.auth);
+
+  /** The live connector, after checking that the connection is the caller's (the registry is keyed by id alone). */
+  async function connectorOf(orgId: string, id: string): Promise<Connector> {
+    await deps.connections.get(orgId, id);
+    return deps.registry.get(orgId, id);
+  }
+
+  /** After a change the pool must reopen with the new settings and old results must not be served. */
+  async function forget(id: string): Promise<void> {
+    await deps.registry.release(id);
+    await deps.cache.invalidateTag(`connection:${id}`);
+  }
+
+  app.get('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    return c.json({ items: await deps.connections.list(admin.orgId) });
+  });
+
+  app.post('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'db:connect');
+    const body = await jsonBody(c.req.raw, createConnectionSchema);
+    return c.json(await deps.connections.create(admin.orgId, body), 201);
+  });
+
+  app.get('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    return c.json(await deps.connections.get(admin.orgId, idParam(c.req.param('id'))));
+  });
+
+  app.patch('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'db:connect');
+    const id = idParam(c.req.param('id'));
+    const body = await jsonBody(c.req.raw, updateConnectionSchema);
+    const view = await deps.connections.update(admin.orgId, id, body);
+    await forget(id);
+    return c.json(view);
+  });
+
+  app.delete('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'db:connect');
+    const id = idParam(c.req.param('id'));
+    await deps.connections.remove(admin.orgId, id);
+    await forget(id);
+    return c.body(null, 204);
+  });
+
+  app.post('/:id/test', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'db:connect');
+    const id = idParam(c.req.param('id'));
+    const started = performance.now();
+    try {
+      const connector = await connectorOf(admin.orgId, id);
+      await connector.test();
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return c.json({ ok: true, latencyMs: Math.round(performance.now() - started) });
+  });
+
+  app.get('/:id/schema', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    const id = idParam(c.req.param('id'));
+    const { refresh } = queryParams(c.req.url, schemaQuery);
+    if (refresh !== '1' && refresh !== 'true') {
+      const stored = await deps.connections.readSchema(admin.orgId, id);
+      if (stored) return c.json({ ...stored, fromCache: true });
+    }
+    const connector = await connectorOf(admin.orgId, id);
+    const schema = await connector.introspect();
+    return c.json({ ...(await deps.connections.writeSchema(admin.orgId, id, schema)), fromCache: false });
+  });
+
+  return app;
+}

@@ -1,0 +1,127 @@
+/**
+ * `/api/datasets`: governed datasets of the caller's organisation, and a
+ * preview that runs a query through the engine with test parameters the admin
+ * gives explicitly, exactly as an embed token's params would be applied.
+ */
+import type { Hono, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import type { AdminEnv } from '../../auth/admin-auth.ts';
+import { requirePermission } from '../../auth/permissions.ts';
+import type { ResultCache } from '../../cache/result-cache.ts';
+import type { ConnectionRepository } from '../../connections/connection-repository.ts';
+import { datasetDefinitionSchema, type DatasetRepository } from '../../datasets/dataset-repository.ts';
+import { InsightError } from '../../errors/insight-error.ts';
+import { policyParams } from '../../query/dataset-source.ts';
+import { resultBody, type QueryEngine } from '../../query/query-engine.ts';
+import { structuredQuerySchema } from '../../query/structured-query.ts';
+import type { DatasetRow } from '../../store/store-schema.ts';
+import { jsonBody } from '../json-body.ts';
+import { adminApp, apiKeyActor, idParam } from './admin-app.ts';
+import { queryParamsSchema } from './query-params-schema.ts';
+
+export interface DatasetRouteDeps {
+  auth: MiddlewareHandler<AdminEnv>;
+  datasets: DatasetRepository;
+  connections: ConnectionRepository;
+  cache: ResultCache;
+  engine: QueryEngine;
+}
+
+/** Rows a preview shows when its query sets no limit. */
+export const PREVIEW_ROWS = 100;
+
+const previewBody = z
+  .object({
+    params: queryParamsSchema,
+    // The dataset is the one in the path; a query may leave it out.
+    query: structuredQuerySchema.extend({ dataset: structuredQuerySchema.shape.dataset.optional() }).optional(),
+  })
+  .strict();
+
+export function datasetView(row: DatasetRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    label: row.label,
+    description: row.description,
+    connectionId: row.connection_id,
+    table: row.source_table,
+    sql: row.source_sql,
+    columns: row.columns,
+    rowPolicy: row.row_policy,
+    /** The parameters every embed token (or preview) must carry for this dataset. */
+    policyParams: policyParams(row.row_policy),
+    cacheTtlSeconds: row.cache_ttl_seconds,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
+  const app = adminApp(deps.auth);
+
+  const forget = (id: string) => deps.cache.invalidateTag(`dataset:${id}`);
+
+  app.get('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    return c.json({ items: (await deps.datasets.list(admin.orgId)).map(datasetView) });
+  });
+
+  app.post('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:write');
+    const body = await jsonBody(c.req.raw, datasetDefinitionSchema);
+    await deps.connections.get(admin.orgId, body.connectionId);
+    return c.json(datasetView(await deps.datasets.create(admin.orgId, body)), 201);
+  });
+
+  app.get('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    return c.json(datasetView(await deps.datasets.getById(admin.orgId, idParam(c.req.param('id')))));
+  });
+
+  app.put('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:write');
+    const id = idParam(c.req.param('id'));
+    const body = await jsonBody(c.req.raw, datasetDefinitionSchema);
+    await deps.connections.get(admin.orgId, body.connectionId);
+    const row = await deps.datasets.update(admin.orgId, id, body);
+    await forget(id);
+    return c.json(datasetView(row));
+  });
+
+  app.delete('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:write');
+    const id = idParam(c.req.param('id'));
+    await deps.datasets.remove(admin.orgId, id);
+    await forget(id);
+    return c.body(null, 204);
+  });
+
+  app.post('/:id/preview', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'db:query');
+    const dataset = await deps.datasets.getById(admin.orgId, idParam(c.req.param('id')));
+    const body = await jsonBody(c.req.raw, previewBody);
+    const query = body.query ?? { dimensions: [], measures: [], filters: [], sort: [] };
+    if (query.dataset !== undefined && query.dataset !== dataset.name) {
+      throw new InsightError('ERR_VALIDATION', 'The query names another dataset', { errors: [{ path: 'query.dataset', message: `must be "${dataset.name}" or left out` }] });
+    }
+    const result = await deps.engine.runStructured({
+      orgId: admin.orgId,
+      query: { ...query, dataset: dataset.name, limit: query.limit ?? PREVIEW_ROWS },
+      params: body.params,
+      signal: c.req.raw.signal,
+      actor: apiKeyActor(admin),
+    });
+    const payload = resultBody(result);
+    return c.body(payload, 200, { 'content-type': 'application/json' });
+  });
+
+  return app;
+}

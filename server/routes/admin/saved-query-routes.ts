@@ -1,0 +1,116 @@
+/**
+ * `/api/saved-queries`: named structured queries and SQL over datasets of the
+ * caller's organisation. SQL is checked by the guard when it is saved, so a
+ * query that could never run is refused then; a run goes through the engine
+ * with the parameters the admin gives, exactly as `/api/queries` would.
+ */
+import type { Hono, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import type { AdminEnv } from '../../auth/admin-auth.ts';
+import { requirePermission } from '../../auth/permissions.ts';
+import type { ConnectionRepository } from '../../connections/connection-repository.ts';
+import type { ConnectionRegistry } from '../../connectors/connection-registry.ts';
+import type { DatasetRepository } from '../../datasets/dataset-repository.ts';
+import { resultBody, type QueryEngine } from '../../query/query-engine.ts';
+import { checkSavedQuery } from '../../saved-queries/check-saved-query.ts';
+import { runSavedQuery } from '../../saved-queries/run-saved-query.ts';
+import { savedQueryDefinitionSchema, type SavedQueryRepository } from '../../saved-queries/saved-query-repository.ts';
+import type { SavedQueryRow } from '../../store/store-schema.ts';
+import { jsonBody, queryParams } from '../json-body.ts';
+import { adminApp, apiKeyActor, idParam } from './admin-app.ts';
+import { queryParamsSchema } from './query-params-schema.ts';
+
+export interface SavedQueryRouteDeps {
+  auth: MiddlewareHandler<AdminEnv>;
+  savedQueries: SavedQueryRepository;
+  datasets: DatasetRepository;
+  connections: ConnectionRepository;
+  registry: ConnectionRegistry;
+  engine: QueryEngine;
+}
+
+const listQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(1000).optional(),
+    search: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+const runBody = z.object({ params: queryParamsSchema }).strict();
+
+export function savedQueryView(row: SavedQueryRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    kind: row.kind,
+    ...(row.kind === 'structured' ? { query: row.query } : { connectionId: row.connection_id, sql: row.sql }),
+    cacheTtlSeconds: row.cache_ttl_seconds,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export function savedQueryRoutes(deps: SavedQueryRouteDeps): Hono<AdminEnv> {
+  const app = adminApp(deps.auth);
+  const checkDeps = { datasets: deps.datasets, connections: deps.connections, registry: deps.registry };
+
+  app.get('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    const { limit, cursor, search } = queryParams(c.req.url, listQuery);
+    const page = await deps.savedQueries.list(admin.orgId, { limit, cursor, search });
+    return c.json({ items: page.items.map(savedQueryView), nextCursor: page.nextCursor });
+  });
+
+  app.post('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:write');
+    const body = await jsonBody(c.req.raw, savedQueryDefinitionSchema);
+    await checkSavedQuery(checkDeps, admin.orgId, body);
+    return c.json(savedQueryView(await deps.savedQueries.create(admin.orgId, body)), 201);
+  });
+
+  app.get('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    return c.json(savedQueryView(await deps.savedQueries.get(admin.orgId, idParam(c.req.param('id')))));
+  });
+
+  app.put('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:write');
+    const id = idParam(c.req.param('id'));
+    // An unknown id (or another organisation's) answers 404 whatever the body says.
+    await deps.savedQueries.get(admin.orgId, id);
+    const body = await jsonBody(c.req.raw, savedQueryDefinitionSchema);
+    await checkSavedQuery(checkDeps, admin.orgId, body);
+    return c.json(savedQueryView(await deps.savedQueries.update(admin.orgId, id, body)));
+  });
+
+  app.delete('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:write');
+    await deps.savedQueries.remove(admin.orgId, idParam(c.req.param('id')));
+    return c.body(null, 204);
+  });
+
+  app.post('/:id/run', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'db:query');
+    const savedQuery = await deps.savedQueries.get(admin.orgId, idParam(c.req.param('id')));
+    const body = await jsonBody(c.req.raw, runBody);
+    const result = await runSavedQuery(deps.engine, {
+      orgId: admin.orgId,
+      savedQuery,
+      params: body.params,
+      signal: c.req.raw.signal,
+      actor: apiKeyActor(admin),
+    });
+    const payload = resultBody(result);
+    return c.body(payload, 200, { 'content-type': 'application/json' });
+  });
+
+  return app;
+}

@@ -1,0 +1,168 @@
+/**
+ * The embed API (ARCHITECTURE.md §3): what the components, the SDK and the
+ * iframe page call with an embed token. Every route resolves the token's
+ * story first, so a token can only ever reach that story's cards and filters,
+ * and every query carries the token's params into the row policies.
+ */
+import { Hono, type MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import { z } from 'zod';
+import type { EmbedPermission, FilterValuesResponse, StoryView } from '../../sdk/protocol.ts';
+import { InsightError } from '../errors/insight-error.ts';
+import { finishPayload, resultBody, type QueryEngine } from '../query/query-engine.ts';
+import { cardConditions, filterToConditions, visibleFilters } from '../stories/apply-filters.ts';
+import { filterAppliesTo, type StoryModel, type StoryRepository } from '../stories/story-repository.ts';
+import type { EmbedKeyRing } from '../tokens/embed-key-ring.ts';
+import { verifyEmbedToken, type EmbedViewer } from '../tokens/verify-embed-token.ts';
+import { jsonBody } from './json-body.ts';
+
+export interface EmbedRouteDeps {
+  keys: EmbedKeyRing;
+  stories: StoryRepository;
+  engine: QueryEngine;
+  allowedOrigins: string[];
+}
+
+type Env = { Variables: { viewer: EmbedViewer } };
+
+export function embedAuth(keys: EmbedKeyRing): MiddlewareHandler<Env> {
+  return async function embedAuthHandler(c, next) {
+    const header = c.req.header('authorization');
+    const match = header?.match(/^Bearer\s+(\S+)$/i);
+    if (!match) throw new InsightError('ERR_UNAUTHENTICATED', 'Send the embed token as "Authorization: Bearer <token>"');
+    c.set('viewer', await verifyEmbedToken(match[1] as string, keys));
+    await next();
+  };
+}
+
+function requirePermission(viewer: EmbedViewer, permission: EmbedPermission): void {
+  if (!viewer.permissions.includes(permission)) {
+    throw new InsightError('ERR_FORBIDDEN', `The token does not grant "${permission}"`, { permission });
+  }
+}
+
+const cardDataBody = z.object({ filters: z.record(z.string().max(100), z.unknown()).default({}) }).strict();
+
+/** Who the query history names for an embed viewer: the host's user, or the key when the token has no `sub`. */
+function embedActor(viewer: EmbedViewer) {
+  return { type: 'embed' as const, id: viewer.sub ?? viewer.keyId };
+}
+
+/** A card may set its own result cache lifetime in `options.cacheTtlSeconds`. */
+function cardCacheTtl(options: Record<string, unknown>): number | null {
+  const ttl = options['cacheTtlSeconds'];
+  return typeof ttl === 'number' && Number.isInteger(ttl) && ttl >= 0 && ttl <= 86_400 ? ttl : null;
+}
+
+export function storyView(story: StoryModel, viewer: EmbedViewer): StoryView {
+  const filters = visibleFilters(story.filters, viewer.params);
+  return {
+    id: story.id,
+    slug: story.slug,
+    title: story.title,
+    description: story.description,
+    filters: filters.map((f) => ({
+      id: f.id,
+      name: f.name,
+      label: f.label,
+      type: f.type,
+      column: f.column,
+      defaultValue: (f.defaultValue ?? null) as StoryView['filters'][number]['defaultValue'],
+      options: f.options,
+    })),
+    pages: story.pages.map((page) => ({
+      id: page.id,
+      key: page.key,
+      title: page.title,
+      narrative: page.narrative,
+      layout: page.layout,
+      cards: page.cards.map((card) => ({
+        id: card.id,
+        key: card.key,
+        type: card.type,
+        title: card.title,
+        description: card.description,
+        visualization: card.visualization,
+        options: card.options,
+        filters: filters.filter((f) => filterAppliesTo(f, card)).map((f) => f.name),
+      })),
+    })),
+    permissions: viewer.permissions,
+    expiresAt: viewer.exp,
+  };
+}
+
+export function embedRoutes(deps: EmbedRouteDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  const anyOrigin = deps.allowedOrigins.includes('*');
+  app.use(
+    '*',
+    cors({
+      origin: anyOrigin ? '*' : (origin) => (deps.allowedOrigins.includes(origin) ? origin : null),
+      allowHeaders: ['authorization', 'content-type'],
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      maxAge: 600,
+    }),
+  );
+  app.use('*', embedAuth(deps.keys));
+
+  const viewerStory = (viewer: EmbedViewer) => deps.stories.load(viewer.orgId, viewer.story, { publishedOnly: true });
+
+  app.get('/story', async (c) => {
+    const viewer = c.get('viewer');
+    requirePermission(viewer, 'view');
+    return c.json(storyView(await viewerStory(viewer), viewer));
+  });
+
+  app.post('/cards/:cardId/data', async (c) => {
+    const viewer = c.get('viewer');
+    requirePermission(viewer, 'view');
+    const story = await viewerStory(viewer);
+    const card = story.cardsById.get(c.req.param('cardId'));
+    if (!card) throw new InsightError('ERR_CARD_NOT_FOUND');
+    if (!card.query) throw new InsightError('ERR_QUERY_INVALID', 'A text card has no data');
+    const body = await jsonBody(c.req.raw, cardDataBody);
+    const conditions = cardConditions(card, story.filters, body.filters, viewer.params);
+    const result = await deps.engine.runStructured({
+      orgId: viewer.orgId,
+      query: { ...card.query, filters: [...card.query.filters, ...conditions] },
+      params: viewer.params,
+      signal: c.req.raw.signal,
+      actor: embedActor(viewer),
+      cacheTtlSeconds: cardCacheTtl(card.options),
+    });
+    const payload = resultBody(result);
+    return c.body(payload, 200, { 'content-type': 'application/json', 'cache-control': 'private, no-store' });
+  });
+
+  app.get('/filters/:filterId/values', async (c) => {
+    const viewer = c.get('viewer');
+    requirePermission(viewer, 'view');
+    const story = await viewerStory(viewer);
+    const filter = visibleFilters(story.filters, viewer.params).find((f) => f.id === c.req.param('filterId'));
+    if (!filter) throw new InsightError('ERR_FILTER_NOT_FOUND');
+    const search = c.req.query('search') ?? '';
+    if (search.length > 200) throw new InsightError('ERR_VALIDATION', 'search is at most 200 characters');
+    const limit = 500;
+    const result = await deps.engine.runStructured({
+      orgId: viewer.orgId,
+      query: {
+        dataset: filter.dataset,
+        dimensions: [{ column: filter.column, as: 'value' }],
+        measures: [{ agg: 'count', as: 'rows' }],
+        filters: search ? filterToConditions({ ...filter, type: 'search' }, search) : [],
+        sort: [{ field: 'value', direction: 'asc' }],
+        limit: limit + 1,
+      },
+      params: viewer.params,
+      signal: c.req.raw.signal,
+      actor: embedActor(viewer),
+    });
+    const data = JSON.parse(new TextDecoder().decode(finishPayload(result.payload, {}))) as { rows: unknown[][] };
+    const values = data.rows.map((r) => r[0]).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
+    const response: FilterValuesResponse = { values: values.slice(0, limit), truncated: values.length > limit };
+    return c.json(response);
+  });
+
+  return app;
+}

@@ -1,0 +1,70 @@
+/**
+ * Stories as code: the JSON form a story is authored, exported and imported
+ * in. Validated with zod so a bad file is refused with the path of each problem.
+ */
+import { z } from 'zod';
+import { structuredQuerySchema } from '../query/structured-query.ts';
+
+const key = z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/, 'lower-case letters, digits, - and _');
+const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain identifier');
+
+export const chartShorthandSchema = z.object({
+  chartType: z.enum(['bar', 'line', 'area', 'scatter', 'pie', 'donut', 'heatmap', 'stacked_bar']),
+  x: name.optional(),
+  y: name.optional(),
+  color: name.optional(),
+  spec: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const cardDefinitionSchema = z.object({
+  key,
+  type: z.enum(['chart', 'metric', 'table', 'text']),
+  title: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  query: structuredQuerySchema.optional(),
+  visualization: chartShorthandSchema.optional(),
+  options: z.record(z.string(), z.unknown()).default({}),
+}).refine((card) => card.type === 'text' || card.query !== undefined, { message: 'chart, metric and table cards need a query', path: ['query'] });
+
+export const filterDefinitionSchema = z.object({
+  name,
+  label: z.string().min(1).max(200),
+  type: z.enum(['select', 'multi_select', 'range', 'date_range', 'search']),
+  dataset: name,
+  column: name,
+  default: z.unknown().optional(),
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const pageDefinitionSchema = z.object({
+  key,
+  title: z.string().min(1).max(200),
+  narrative: z.string().max(5000).optional(),
+  layout: z.enum(['single', 'double', 'triple', 'grid']).default('grid'),
+  cards: z.array(cardDefinitionSchema).max(50),
+});
+
+export const storyDefinitionSchema = z.object({
+  slug: key,
+  title: z.string().min(1).max(200),
+  description: z.string().max(5000).optional(),
+  status: z.enum(['draft', 'published']).default('draft'),
+  filters: z.array(filterDefinitionSchema).max(20).default([]),
+  pages: z.array(pageDefinitionSchema).min(1).max(50),
+}).superRefine((story, ctx) => {
+  const cardKeys = new Set<string>();
+  story.pages.forEach((page, p) =>
+    page.cards.forEach((card, c) => {
+      if (cardKeys.has(card.key)) ctx.addIssue({ code: 'custom', message: `card key "${card.key}" is used twice`, path: ['pages', p, 'cards', c, 'key'] });
+      cardKeys.add(card.key);
+    }),
+  );
+  const pageKeys = new Set(story.pages.map((p) => p.key));
+  if (pageKeys.size !== story.pages.length) ctx.addIssue({ code: 'custom', message: 'page keys must be unique', path: ['pages'] });
+  const filterNames = new Set(story.filters.map((f) => f.name));
+  if (filterNames.size !== story.filters.length) ctx.addIssue({ code: 'custom', message: 'filter names must be unique', path: ['filters'] });
+});
+
+export type StoryDefinition = z.infer<typeof storyDefinitionSchema>;
+export type CardDefinition = z.infer<typeof cardDefinitionSchema>;
+export type FilterDefinition = z.infer<typeof filterDefinitionSchema>;
