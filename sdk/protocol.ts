@@ -1,0 +1,152 @@
+/**
+ * Wire types shared by the server, the SDK and the components: the public
+ * contract of the embed API (ARCHITECTURE.md §3).
+ */
+
+export type EmbedPermission = 'view' | 'drill' | 'ask' | 'export';
+
+/** Claims of an embed token (a JWT signed HS256 with the organisation's embed secret). */
+export interface EmbedTokenClaims {
+  resource: { story: string };
+  params?: Record<string, string | number | boolean>;
+  permissions?: EmbedPermission[];
+  aud: 'insight-embed';
+  sub?: string;
+  exp: number;
+  iat?: number;
+  jti?: string;
+}
+
+export const EMBED_AUDIENCE = 'insight-embed';
+export const DEFAULT_PERMISSIONS: readonly EmbedPermission[] = ['view', 'drill'];
+/** Longest lifetime a token may have. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
+
+export type ColumnType = 'number' | 'string' | 'date' | 'datetime' | 'boolean' | 'json' | 'unknown';
+
+export interface ResultColumn {
+  name: string;
+  type: ColumnType;
+  label?: string;
+  format?: string;
+}
+
+export interface CardData {
+  columns: ResultColumn[];
+  /** Rows as arrays in column order. */
+  rows: unknown[][];
+  rowCount: number;
+  truncated: boolean;
+  fromCache: boolean;
+  /** Age of the cached result in milliseconds (0 when freshly computed). */
+  cacheAgeMs: number;
+  executionMs: number;
+}
+
+export type FilterType = 'select' | 'multi_select' | 'range' | 'date_range' | 'search';
+
+export interface DateRangeValue {
+  from?: string;
+  to?: string;
+}
+
+/** Relative periods the server resolves (in UTC) for `date_range` filters and `relative_date` query filters. */
+export const DATE_PRESETS = [
+  'last_7_days',
+  'last_30_days',
+  'last_90_days',
+  'last_365_days',
+  'this_month',
+  'last_month',
+  'this_quarter',
+  'last_quarter',
+  'this_year',
+  'last_year',
+] as const;
+export type DatePreset = (typeof DATE_PRESETS)[number];
+
+/** A `date_range` filter set to a relative period. */
+export interface DatePresetValue {
+  preset: DatePreset;
+}
+
+export interface NumberRangeValue {
+  min?: number;
+  max?: number;
+}
+
+export type FilterValue = string | number | boolean | Array<string | number> | DateRangeValue | DatePresetValue | NumberRangeValue | null;
+
+export type FilterValues = Record<string, FilterValue>;
+
+export interface StoryFilter {
+  id: string;
+  /** The name used in `filters` maps (card data requests, setFilters, URL state). */
+  name: string;
+  label: string;
+  type: FilterType;
+  column: string;
+  defaultValue: FilterValue;
+  options: Record<string, unknown>;
+}
+
+export type CardType = 'chart' | 'metric' | 'table' | 'text';
+
+/** Chart shorthand; compiled to Vega-Lite on the client. */
+export interface ChartShorthand {
+  chartType: 'bar' | 'line' | 'area' | 'scatter' | 'pie' | 'donut' | 'heatmap' | 'stacked_bar';
+  x?: string;
+  y?: string;
+  color?: string;
+  /** A full Vega-Lite spec without data, used instead of the shorthand. */
+  spec?: Record<string, unknown>;
+}
+
+export interface StoryCard {
+  id: string;
+  key: string;
+  type: CardType;
+  title: string;
+  description: string | null;
+  visualization: ChartShorthand | null;
+  options: Record<string, unknown>;
+  /** Filters (by name) that apply to this card. */
+  filters: string[];
+}
+
+export interface StoryPage {
+  id: string;
+  key: string;
+  title: string;
+  narrative: string | null;
+  layout: 'single' | 'double' | 'triple' | 'grid';
+  cards: StoryCard[];
+}
+
+export interface StoryView {
+  id: string;
+  slug: string;
+  title: string;
+  description: string | null;
+  pages: StoryPage[];
+  filters: StoryFilter[];
+  permissions: EmbedPermission[];
+  /** Seconds since the epoch when the token expires. */
+  expiresAt: number;
+}
+
+export interface FilterValuesResponse {
+  values: Array<string | number>;
+  truncated: boolean;
+}
+
+/** RFC 9457 problem document with a stable code. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: string;
+  requestId?: string;
+  [extension: string]: unknown;
+}
