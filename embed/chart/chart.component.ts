@@ -1,0 +1,247 @@
+import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import type { Result as EmbedResult } from 'vega-embed';
+import type { CardData, ChartShorthand } from '../../sdk/protocol.ts';
+import { errorDetail } from '../shared/errors.ts';
+import { emit } from '../shared/events.ts';
+import { columnLabel, formatCell, isNumericColumn } from '../shared/format-value.ts';
+import { chartStyles } from './chart.styles.ts';
+import { describeChart } from './describe-chart.ts';
+import { loadVegaEmbed } from './load-vega-embed.ts';
+import { DEFAULT_CHART_THEME, toVegaLite, type ChartTheme } from './to-vega-lite.ts';
+
+/**
+ * @summary A chart of a card's data, drawn by Vega-Lite from the card's chart
+ * shorthand. vega-embed loads lazily with the first chart on the page.
+ *
+ * The chart is an image (`role="img"`) named by a summary of what it plots,
+ * with a "Show data" button revealing a table of the same rows.
+ *
+ * @event insight-render - The chart finished painting. Detail: `{ cardId }` (the `card-id` attribute, '' when unset).
+ * @event insight-error - The chart could not be drawn. Detail: `{ code, message, cardId }`.
+ *
+ * @csspart chart - The wrapper of the chart and its data table.
+ * @csspart canvas - The element vega draws the SVG into (`role="img"`).
+ * @csspart data-toggle - The "Show data" button.
+ * @csspart data-table - The table alternative of the chart.
+ *
+ * @cssproperty --insight-chart-palette-1 - First series colour (and 2 to 6 for the others).
+ * @cssproperty --insight-color-text-muted - Axis labels and titles.
+ * @cssproperty --insight-color-border - Grid lines.
+ * @cssproperty --insight-font-family - Font of the axes and legends.
+ */
+export class InsightChart extends LitElement {
+  static override styles = chartStyles;
+
+  static override properties: PropertyDeclarations = {
+    data: { attribute: false },
+    visualization: { attribute: false },
+    label: {},
+    cardId: { attribute: 'card-id' },
+    height: { type: Number },
+    showData: { state: true },
+    painted: { state: true },
+    failure: { state: true },
+  };
+
+  declare data: CardData | null;
+  declare visualization: ChartShorthand | null;
+  /** What the chart is about (usually the card title); starts the chart's text alternative. */
+  declare label: string;
+  /** Card id reported in `insight-render` and `insight-error`. */
+  declare cardId: string;
+  /** Plot height in pixels; the width follows the container. */
+  declare height: number;
+  declare showData: boolean;
+  declare painted: boolean;
+  declare failure: string;
+
+  #result: EmbedResult | undefined;
+  #paintId = 0;
+  #resizeObserver: ResizeObserver | undefined;
+  #observedWidth = 0;
+  #resizeFrame = 0;
+
+  constructor() {
+    super();
+    this.data = null;
+    this.visualization = null;
+    this.label = '';
+    this.cardId = '';
+    this.height = 240;
+    this.showData = false;
+    this.painted = false;
+    this.failure = '';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Back on the page after a move: the view was finalized on the way out.
+    if (this.hasUpdated && !this.#result) void this.#paint();
+    this.#observeSize();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#paintId++;
+    this.#finalize();
+    this.#resizeObserver?.disconnect();
+    this.#resizeObserver = undefined;
+    cancelAnimationFrame(this.#resizeFrame);
+  }
+
+  /** The vega View while a chart is shown (for hosts that want signals or images). */
+  get view(): EmbedResult['view'] | undefined {
+    return this.#result?.view;
+  }
+
+  protected override firstUpdated(): void {
+    this.#observeSize();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('data') || changed.has('visualization') || changed.has('height')) void this.#paint();
+  }
+
+  #themeFrame = 0;
+
+  /** The watch element's colours transition when theme tokens change (theme attribute, colour scheme, host variables). */
+  #onThemeChange = (): void => {
+    cancelAnimationFrame(this.#themeFrame);
+    this.#themeFrame = requestAnimationFrame(() => {
+      if (this.#result) void this.#paint();
+    });
+  };
+
+  #finalize(): void {
+    this.#result?.finalize();
+    this.#result = undefined;
+  }
+
+  #observeSize(): void {
+    const chart = this.renderRoot.querySelector<HTMLElement>('.chart');
+    if (!chart || this.#resizeObserver || typeof ResizeObserver === 'undefined') return;
+    this.#resizeObserver = new ResizeObserver((entries) => {
+      const width = Math.round(entries[0]?.contentRect.width ?? 0);
+      if (width === this.#observedWidth) return;
+      this.#observedWidth = width;
+      // Next frame: resizing the view inside the observer callback would re-trigger it.
+      cancelAnimationFrame(this.#resizeFrame);
+      this.#resizeFrame = requestAnimationFrame(() => {
+        const view = this.#result?.view;
+        if (view && width > 0 && view.width() !== width) void view.width(width).runAsync();
+      });
+    });
+    this.#resizeObserver.observe(chart);
+  }
+
+  /** Resolves the `--insight-*` tokens to concrete colours vega can use (`light-dark()` included). */
+  #readTheme(): ChartTheme {
+    const probe = this.renderRoot.querySelector<HTMLElement>('.probe');
+    if (!probe) return DEFAULT_CHART_THEME;
+    const resolve = (token: string, fallback: string) => {
+      probe.style.color = `var(${token})`;
+      return getComputedStyle(probe).color || fallback;
+    };
+    const d = DEFAULT_CHART_THEME;
+    return {
+      font: getComputedStyle(this).fontFamily || d.font,
+      text: resolve('--ie-text', d.text),
+      muted: resolve('--ie-muted', d.muted),
+      grid: resolve('--ie-border', d.grid),
+      subtle: resolve('--ie-subtle', d.subtle),
+      palette: d.palette.map((fallback, i) => resolve(`--ie-palette-${i + 1}`, fallback)),
+    };
+  }
+
+  async #paint(): Promise<void> {
+    const id = ++this.#paintId;
+    this.#finalize();
+    const { data, visualization } = this;
+    // vega marks its container as a graphics document; the image role and summary sit one level up.
+    const canvas = this.renderRoot.querySelector<HTMLElement>('.vega');
+    if (!data || !visualization || !canvas || !this.isConnected) return;
+    try {
+      const theme = this.#readTheme();
+      const spec = toVegaLite(visualization, data, { theme, height: this.height });
+      const embed = await loadVegaEmbed();
+      if (id !== this.#paintId) return;
+      const result = await embed(canvas, spec, {
+        renderer: 'svg',
+        actions: false,
+        defaultStyle: false,
+        tooltip: { theme: isDark(theme.text) ? 'dark' : 'light' },
+      });
+      if (id !== this.#paintId) {
+        // Data changed or the element left the page while vega was drawing.
+        result.finalize();
+        return;
+      }
+      this.#result = result;
+      this.failure = '';
+      this.painted = true;
+      emit(this, 'insight-render', { cardId: this.cardId });
+    } catch (error) {
+      if (id !== this.#paintId) return;
+      const detail = errorDetail(error);
+      this.failure = detail.message;
+      emit(this, 'insight-error', { code: 'ERR_CHART_RENDER', message: detail.message, cardId: this.cardId });
+    }
+  }
+
+  override render() {
+    const data = this.data;
+    const summary = data && this.visualization ? describeChart(this.visualization, data, this.label) : this.label || 'Chart';
+    return html`
+      <div part="chart" class="chart" style=${`--ie-chart-height: ${this.height}px`}>
+        <span class="probe" aria-hidden="true"></span>
+        <span class="watch" aria-hidden="true" @transitionend=${this.#onThemeChange}></span>
+        <div part="canvas" class="canvas" role="img" aria-label=${summary}><div class="vega" aria-hidden="true"></div></div>
+        ${this.failure
+          ? html`<div class="error" role="alert"><strong>This chart could not be drawn</strong><span>${this.failure}</span></div>`
+          : this.painted
+            ? nothing
+            : html`<div class="placeholder skeleton" aria-hidden="true"></div>`}
+        ${data
+          ? html`
+              <div class="toolbar">
+                <button
+                  type="button"
+                  part="data-toggle"
+                  class="toggle"
+                  aria-expanded=${this.showData ? 'true' : 'false'}
+                  aria-controls="data"
+                  @click=${() => (this.showData = !this.showData)}
+                >
+                  ${this.showData ? 'Hide data' : 'Show data'}
+                </button>
+              </div>
+              <div id="data" class="data" ?hidden=${!this.showData}>
+                <table part="data-table">
+                  <caption class="sr-only">${this.label ? `${this.label}: data` : 'Chart data'}</caption>
+                  <thead>
+                    <tr>
+                      ${data.columns.map((c) => html`<th scope="col" class=${isNumericColumn(c) ? 'num' : ''}>${columnLabel(c)}</th>`)}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${data.rows.map(
+                      (row) =>
+                        html`<tr>
+                          ${data.columns.map((c, i) => html`<td class=${isNumericColumn(c) ? 'num' : ''}>${formatCell(row[i], c)}</td>`)}
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>
+            `
+          : nothing}
+      </div>
+    `;
+  }
+}
+
+/** Whether a resolved `rgb()` text colour is light, i.e. the theme is dark. */
+function isDark(rgb: string): boolean {
+  const [r = 0, g = 0, b = 0] = (rgb.match(/[\d.]+/g) ?? []).map(Number);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 140;
+}

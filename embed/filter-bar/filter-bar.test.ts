@@ -1,0 +1,145 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import type { StoryFilter } from '../../sdk/protocol.ts';
+import type { InsightFilterChangeDetail } from '../shared/events.ts';
+import { demoStory, shadow, shadowAll, until } from '../testing/fixtures.ts';
+import { DATE_PRESETS, SEARCH_DEBOUNCE_MS, type InsightFilterBar } from './filter-bar.component.ts';
+import './filter-bar.ts';
+
+const filter = (type: StoryFilter['type'], name: string, label: string, defaultValue: StoryFilter['defaultValue'] = null): StoryFilter => ({
+  id: `f-${name}`,
+  name,
+  label,
+  type,
+  column: name,
+  defaultValue,
+  options: {},
+});
+
+async function renderBar(filters: StoryFilter[], client: unknown = null, values = {}) {
+  const changes: InsightFilterChangeDetail[] = [];
+  const el = await fixture<InsightFilterBar>(html`<insight-filter-bar
+    .filters=${filters}
+    .client=${client}
+    .values=${values}
+    @insight-filter-change=${(e: CustomEvent<InsightFilterChangeDetail>) => changes.push(e.detail)}
+  ></insight-filter-bar>`);
+  await el.optionsComplete;
+  await el.updateComplete;
+  return { el, changes };
+}
+
+function choose(select: HTMLSelectElement, value: string) {
+  select.value = value;
+  select.dispatchEvent(new Event('change', { bubbles: true }));
+}
+
+function type(input: HTMLInputElement, value: string, event: 'input' | 'change' = 'change') {
+  input.value = value;
+  input.dispatchEvent(new Event(event, { bubbles: true }));
+}
+
+describe('<insight-filter-bar>', () => {
+  it('labels every control and loads select options from the server', async () => {
+    const { client, story } = await demoStory();
+    const { el } = await renderBar(story.filters, client);
+    const labels = shadowAll(el, '.label').map((l) => l.textContent);
+    expect(labels).to.deep.equal(['Order date', 'Region']);
+    const region = shadow<HTMLSelectElement>(el, `#filter-${story.filters[1]!.id}`);
+    expect(region.labels[0]!.textContent).to.equal('Region');
+    expect([...region.options].map((o) => o.textContent)).to.deep.equal(['All', 'Central', 'East', 'North', 'South', 'West']);
+    const preset = shadow<HTMLSelectElement>(el, `#filter-${story.filters[0]!.id}`);
+    expect([...preset.options].map((o) => o.value)).to.deep.equal(['', ...DATE_PRESETS, 'custom']);
+    for (const input of shadowAll<HTMLInputElement>(el, 'input[type="date"]')) expect(input.labels![0]!.textContent!.trim()).to.match(/^(From|To)$/);
+    await expect(el).to.be.accessible();
+  });
+
+  it('fires insight-filter-change on user choices only', async () => {
+    const { client, story } = await demoStory();
+    const { el, changes } = await renderBar(story.filters, client);
+    const [period, region] = story.filters;
+
+    el.values = { region: 'West' };
+    await el.updateComplete;
+    expect(changes).to.have.length(0);
+    expect(shadow<HTMLSelectElement>(el, `#filter-${region!.id}`).value).to.equal('West');
+
+    choose(shadow<HTMLSelectElement>(el, `#filter-${region!.id}`), 'East');
+    expect(changes.at(-1)).to.deep.equal({ filters: { region: 'East' } });
+
+    choose(shadow<HTMLSelectElement>(el, `#filter-${period!.id}`), 'last_30_days');
+    expect(changes.at(-1)).to.deep.equal({ filters: { region: 'East', period: { preset: 'last_30_days' } } });
+
+    const [from, to] = shadowAll<HTMLInputElement>(el, 'input[type="date"]');
+    type(from!, '2024-01-01');
+    type(to!, '2024-06-30');
+    expect(changes.at(-1)).to.deep.equal({ filters: { region: 'East', period: { from: '2024-01-01', to: '2024-06-30' } } });
+    await el.updateComplete;
+    expect(shadow<HTMLSelectElement>(el, `#filter-${period!.id}`).value).to.equal('custom');
+
+    choose(shadow<HTMLSelectElement>(el, `#filter-${region!.id}`), '');
+    expect(changes.at(-1)).to.deep.equal({ filters: { period: { from: '2024-01-01', to: '2024-06-30' } } });
+
+    await el.updateComplete;
+    shadow<HTMLButtonElement>(el, '[part="reset-button"]').click();
+    expect(changes.at(-1)).to.deep.equal({ filters: {} });
+    await el.updateComplete;
+    expect(shadow<HTMLButtonElement>(el, '[part="reset-button"]').disabled).to.equal(true);
+    expect(changes).to.have.length(6);
+  });
+
+  it('sets null to clear a filter that has a default', async () => {
+    const { el, changes } = await renderBar([filter('select', 'tier', 'Tier', 'Gold')]);
+    const select = shadow<HTMLSelectElement>(el, 'select');
+    expect(select.value).to.equal('Gold');
+    choose(select, '');
+    expect(changes.at(-1)).to.deep.equal({ filters: { tier: null } });
+  });
+
+  it('debounces search input', async () => {
+    const { el, changes } = await renderBar([filter('search', 'q', 'Customer')]);
+    const input = shadow<HTMLInputElement>(el, 'input[type="search"]');
+    expect(input.labels![0]!.textContent).to.equal('Customer');
+    type(input, 'Ol', 'input');
+    type(input, 'Oli', 'input');
+    type(input, 'Oliv', 'input');
+    expect(changes).to.have.length(0);
+    await new Promise((r) => setTimeout(r, SEARCH_DEBOUNCE_MS + 100));
+    expect(changes).to.deep.equal([{ filters: { q: 'Oliv' } }]);
+  });
+
+  it('number range and multi-select controls', async () => {
+    const { el, changes } = await renderBar([filter('range', 'amount', 'Amount'), filter('multi_select', 'tags', 'Tags')], null, { tags: ['a', 'b', 'c'] });
+    const [min, max] = shadowAll<HTMLInputElement>(el, 'input[type="number"]');
+    expect(min!.labels![0]!.textContent!.trim()).to.equal('Min');
+    type(min!, '10');
+    type(max!, '99.5');
+    expect(changes.at(-1)).to.deep.equal({ filters: { tags: ['a', 'b', 'c'], amount: { min: 10, max: 99.5 } } });
+
+    const multi = shadow<HTMLSelectElement>(el, 'select[multiple]');
+    expect([...multi.selectedOptions].map((o) => o.value)).to.deep.equal(['a', 'b', 'c']);
+    multi.options[1]!.selected = false;
+    multi.dispatchEvent(new Event('change'));
+    expect(changes.at(-1)!.filters['tags']).to.deep.equal(['a', 'c']);
+    await expect(el).to.be.accessible();
+  });
+
+  it('is reachable with the keyboard', async () => {
+    const { client, story } = await demoStory();
+    const { el, changes } = await renderBar(story.filters, client);
+    const region = shadow<HTMLSelectElement>(el, `#filter-${story.filters[1]!.id}`);
+    const before = document.createElement('button');
+    before.textContent = 'before';
+    el.before(before);
+    before.focus();
+    // Tab walks preset, the date inputs (Chrome stops at each date segment), then the region select.
+    await sendKeys({ press: 'Tab' });
+    expect(el.shadowRoot!.activeElement).to.equal(shadow(el, `#filter-${story.filters[0]!.id}`));
+    for (let i = 0; i < 10 && el.shadowRoot!.activeElement !== region; i++) await sendKeys({ press: 'Tab' });
+    expect(el.shadowRoot!.activeElement).to.equal(region);
+    await sendKeys({ press: 'ArrowDown' });
+    await until(() => changes.length > 0, 2_000, 'change by keyboard');
+    expect(changes[0]).to.deep.equal({ filters: { region: 'Central' } });
+    before.remove();
+  });
+});

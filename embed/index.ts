@@ -1,0 +1,38 @@
+/**
+ * Public entry of the components: importing it defines `<insight-story>`,
+ * `<insight-filter-bar>`, `<insight-card>`, `<insight-chart>`,
+ * `<insight-metric>` and `<insight-table>`. vega loads only with the first chart.
+ */
+export { InsightStory } from './story/story.ts';
+export { InsightFilterBar } from './filter-bar/filter-bar.ts';
+export { InsightCard } from './card/card.ts';
+export { InsightChart } from './chart/chart.ts';
+export { InsightMetric } from './metric/metric.ts';
+export { InsightTable } from './table/table.ts';
+
+export type { InsightStoryState } from './story/story.component.ts';
+export type { DatePreset, DateRangeFilterValue } from './filter-bar/filter-bar.component.ts';
+export type {
+  InsightErrorDetail,
+  InsightEventMap,
+  InsightFilterChangeDetail,
+  InsightReadyDetail,
+  InsightRenderDetail,
+  InsightTokenExpiringDetail,
+} from './shared/events.ts';
+export { toVegaLite } from './chart/to-vega-lite.ts';
+export type { ChartTheme } from './chart/to-vega-lite.ts';
+
+export { createInsightClient, InsightApiError, InsightClient } from '../sdk/client.ts';
+export type { InsightClientOptions } from '../sdk/client.ts';
+export type {
+  CardData,
+  ChartShorthand,
+  FilterValue,
+  FilterValues,
+  ResultColumn,
+  StoryCard,
+  StoryFilter,
+  StoryPage,
+  StoryView,
+} from '../sdk/protocol.ts';

@@ -1,0 +1,355 @@
+import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import { Task, TaskStatus, initialState } from '@lit/task';
+import { createInsightClient, refreshDelayMs, type InsightClient } from '../../sdk/client.ts';
+import type { FilterValues, StoryPage, StoryView } from '../../sdk/protocol.ts';
+import { errorDetail, isAbortError } from '../shared/errors.ts';
+import { emit, type InsightFilterChangeDetail } from '../shared/events.ts';
+import { storyStyles } from './story.styles.ts';
+
+/** What a host saves and restores: the page shown and the filter values set. */
+export interface InsightStoryState {
+  /** Key of the page shown (e.g. `overview`). */
+  page: string;
+  filters: FilterValues;
+}
+
+/** After a refresh the next one waits at least this long, so a provider handing out short tokens cannot cause a loop. */
+const MIN_REFRESH_INTERVAL_MS = 5_000;
+
+const CARD_PARTS = [
+  'card',
+  'card-header',
+  'card-title',
+  'card-description',
+  'card-body',
+  'error: card-error',
+  'chart',
+  'canvas',
+  'data-toggle',
+  'data-table',
+  'metric',
+  'metric-label',
+  'metric-value',
+  'table',
+  'caption',
+  'header-cell',
+  'sort-button',
+  'cell',
+].join(', ');
+
+const FILTER_BAR_PARTS = 'base: filter-bar-base, filter, label: filter-label, control: filter-control, reset-button';
+
+class StoryMismatchError extends Error {
+  readonly code = 'ERR_STORY_MISMATCH';
+}
+
+/**
+ * @summary A whole story: title, pages as tabs, the filter bar and the cards
+ * of the page shown, loaded with an embed token from an InsightEngine server.
+ *
+ * Page and filters survive token changes and refreshes. With a `tokenProvider`
+ * the story asks for a new token shortly before the current one expires (and
+ * the client asks again if the server refuses one as expired).
+ *
+ * @example
+ * <insight-story server="https://analytics.example.com" token="eyJ..."></insight-story>
+ *
+ * @event insight-ready - The story loaded. Detail: `{ storyId, pages: [{ key, title }] }`.
+ * @event insight-render - A card finished painting. Detail: `{ cardId }`.
+ * @event insight-filter-change - The user changed a filter. Detail: `{ filters }`. Not fired by `setState()` or `filters`.
+ * @event insight-error - The story or a card failed. Detail: `{ code, message, cardId? }`.
+ * @event insight-token-expiring - The token expires in about a minute. Detail: `{ expiresAt }` (seconds since the epoch).
+ *
+ * @csspart base - Everything inside the host.
+ * @csspart header - Title and description.
+ * @csspart title - The story title.
+ * @csspart description - The story description.
+ * @csspart tabs - The page tab list.
+ * @csspart tab - Each page tab (`tab-selected` on the current one).
+ * @csspart tab-selected - The current page tab.
+ * @csspart filter-bar - The `<insight-filter-bar>` element.
+ * @csspart filter, filter-label, filter-control, reset-button, filter-bar-base - Re-exported from the filter bar.
+ * @csspart page - The current page (the tab panel).
+ * @csspart narrative - The page's narrative text.
+ * @csspart grid - The grid of cards.
+ * @csspart card, card-header, card-title, card-description, card-body, card-error - Re-exported from each card.
+ * @csspart chart, canvas, data-toggle, data-table, metric, metric-label, metric-value, table, caption, header-cell, sort-button, cell - Re-exported card content.
+ * @csspart error - The message shown when the story cannot load.
+ *
+ * @cssproperty --insight-font-family - Font family.
+ * @cssproperty --insight-color-text - Text colour.
+ * @cssproperty --insight-color-text-muted - Secondary text.
+ * @cssproperty --insight-color-background - Background behind the cards.
+ * @cssproperty --insight-color-surface - Card and control background.
+ * @cssproperty --insight-color-border - Borders and grid lines.
+ * @cssproperty --insight-color-accent - Selected tab, focus rings, first chart colour.
+ * @cssproperty --insight-color-danger - Error messages.
+ * @cssproperty --insight-radius - Corner radius.
+ * @cssproperty --insight-spacing - Spacing unit.
+ * @cssproperty --insight-chart-palette-1 - Chart series colours 1 to 6 (`--insight-chart-palette-2` ...).
+ */
+export class InsightStory extends LitElement {
+  static override styles = storyStyles;
+
+  static override properties: PropertyDeclarations = {
+    story: {},
+    token: {},
+    server: {},
+    page: {},
+    theme: { reflect: true },
+    tokenProvider: { attribute: false },
+    filters: { attribute: false },
+    _client: { state: true },
+  };
+
+  /** Story id or slug. Optional: the token names the story; when set, a token for another story is refused. */
+  declare story: string;
+  /** Signed embed token. */
+  declare token: string;
+  /** Base URL of the InsightEngine server (default: this page's origin). */
+  declare server: string;
+  /** Key of the page to show (default: the first). */
+  declare page: string;
+  /** `light` or `dark`; without it the story follows `prefers-color-scheme`. */
+  declare theme: 'light' | 'dark' | undefined;
+  /** Returns a fresh token; called shortly before the token expires and when the server refuses it as expired. */
+  declare tokenProvider: (() => Promise<string>) | undefined;
+  /** Filter values by filter name. Setting it does not fire `insight-filter-change`. */
+  declare filters: FilterValues;
+  declare private _client: InsightClient | null;
+
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  #focusTab = false;
+
+  readonly #story = new Task(this, {
+    args: () => [this._client, this.story] as const,
+    task: async ([client, expected], { signal }): Promise<StoryView | typeof initialState> => {
+      if (!client) return initialState;
+      const story = await client.story(signal);
+      if (expected && story.id !== expected && story.slug !== expected) {
+        throw new StoryMismatchError(`The token is for another story than "${expected}"`);
+      }
+      return story;
+    },
+    onComplete: (story) => {
+      const client = this._client;
+      if (client) this.#scheduleRefresh(client);
+      // After the render that shows it, so listeners can read state and parts.
+      void Promise.resolve()
+        .then(() => this.updateComplete)
+        .then(() => {
+          if (this.#story.value === story) emit(this, 'insight-ready', { storyId: story.id, pages: story.pages.map((p) => ({ key: p.key, title: p.title })) });
+        });
+    },
+    onError: (error) => {
+      if (!isAbortError(error)) emit(this, 'insight-error', errorDetail(error));
+    },
+  });
+
+  constructor() {
+    super();
+    this.story = '';
+    this.token = '';
+    this.server = '';
+    this.page = '';
+    this.theme = undefined;
+    this.tokenProvider = undefined;
+    this.filters = {};
+    this._client = null;
+  }
+
+  /** The client the story and its cards use (after the first update). */
+  get client(): InsightClient | null {
+    return this._client;
+  }
+
+  /** Resolves with the story once it loaded (rejects if loading failed). */
+  get storyComplete(): Promise<StoryView> {
+    return this.#story.taskComplete;
+  }
+
+  /** The page shown and the filter values set, e.g. to put in the host's URL. */
+  getState(): InsightStoryState {
+    return { page: this.#activePage()?.key ?? this.page, filters: { ...this.filters } };
+  }
+
+  /** Shows a page and/or sets the filters in code; fires no `insight-filter-change`. */
+  setState(state: Partial<InsightStoryState>): void {
+    if (typeof state.page === 'string') this.page = state.page;
+    if (state.filters) this.filters = { ...state.filters };
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this._client && this.#story.status === TaskStatus.COMPLETE) this.#scheduleRefresh(this._client);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#clearRefresh();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('server') || changed.has('token') || changed.has('tokenProvider')) {
+      this.#clearRefresh();
+      // A new token may be another viewer: everything reloads with it; page and filters stay.
+      this._client =
+        this.token || this.tokenProvider
+          ? createInsightClient({
+              server: this.server || globalThis.location?.origin || '',
+              ...(this.token ? { token: this.token } : {}),
+              ...(this.tokenProvider ? { tokenProvider: this.tokenProvider } : {}),
+            })
+          : null;
+    }
+  }
+
+  protected override updated(): void {
+    if (this.#focusTab) {
+      this.#focusTab = false;
+      this.renderRoot.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus();
+    }
+  }
+
+  #clearRefresh(): void {
+    clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = undefined;
+  }
+
+  #scheduleRefresh(client: InsightClient, minDelayMs = 0): void {
+    this.#clearRefresh();
+    const expiresAt = client.expiresAt;
+    if (!this.isConnected || client !== this._client || expiresAt === undefined) return;
+    const delay = Math.max(minDelayMs, refreshDelayMs(expiresAt, Date.now()));
+    this.#refreshTimer = setTimeout(() => void this.#tokenExpiring(client, expiresAt), delay);
+  }
+
+  async #tokenExpiring(client: InsightClient, expiresAt: number): Promise<void> {
+    this.#refreshTimer = undefined;
+    if (client !== this._client || !this.isConnected) return;
+    emit(this, 'insight-token-expiring', { expiresAt });
+    // Without a provider the host answers the event by setting `token`.
+    if (!this.tokenProvider) return;
+    try {
+      await client.refreshToken();
+    } catch (error) {
+      if (client === this._client) emit(this, 'insight-error', errorDetail(error));
+      return;
+    }
+    const next = client.expiresAt;
+    if (next !== undefined && next > expiresAt) this.#scheduleRefresh(client, MIN_REFRESH_INTERVAL_MS);
+  }
+
+  #activePage(): StoryPage | undefined {
+    const story = this.#story.value as StoryView | undefined;
+    if (!story) return undefined;
+    return story.pages.find((p) => p.key === this.page) ?? story.pages[0];
+  }
+
+  #selectPage(page: StoryPage, focus: boolean): void {
+    this.page = page.key;
+    this.#focusTab = focus;
+  }
+
+  #onTabKeydown(event: KeyboardEvent, pages: StoryPage[]): void {
+    const current = pages.findIndex((p) => p.key === this.#activePage()?.key);
+    const last = pages.length - 1;
+    const target = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last }[event.key];
+    if (target === undefined) return;
+    event.preventDefault();
+    const page = pages[(target + pages.length) % pages.length];
+    if (page) this.#selectPage(page, true);
+  }
+
+  #onFilterChange(event: CustomEvent<InsightFilterChangeDetail>): void {
+    // The bar's event goes on to the host (bubbling, composed); the story only keeps the values.
+    this.filters = { ...event.detail.filters };
+  }
+
+  #renderLoading() {
+    return html`<div part="base" class="story" aria-busy="true">
+      <span class="sr-only" role="status">Loading story…</span>
+      <div class="header" aria-hidden="true">
+        <span class="skeleton title"></span>
+        <span class="skeleton line"></span>
+      </div>
+      <div class="grid layout-double" aria-hidden="true">
+        ${[0, 1, 2, 3].map(() => html`<span class="skeleton card"></span>`)}
+      </div>
+    </div>`;
+  }
+
+  override render() {
+    const status = this.#story.status;
+    if (status === TaskStatus.ERROR && !isAbortError(this.#story.error)) {
+      const { code, message } = errorDetail(this.#story.error);
+      return html`<div part="base" class="story">
+        <div part="error" class="error" role="alert">
+          <strong>This story could not be loaded</strong><span>${message}</span><code>${code}</code>
+        </div>
+      </div>`;
+    }
+    const story = this.#story.value as StoryView | undefined;
+    if (!story) return status === TaskStatus.INITIAL ? nothing : this.#renderLoading();
+    const page = this.#activePage();
+    const tabs = story.pages.length > 1;
+    return html`
+      <div part="base" class="story" aria-busy=${status === TaskStatus.PENDING ? 'true' : 'false'}>
+        <header part="header" class="header">
+          <h2 part="title" class="title">${story.title}</h2>
+          ${story.description ? html`<p part="description" class="description">${story.description}</p>` : nothing}
+        </header>
+        ${story.filters.length > 0
+          ? html`<insight-filter-bar
+              part="filter-bar"
+              exportparts=${FILTER_BAR_PARTS}
+              .filters=${story.filters}
+              .values=${this.filters}
+              .client=${this._client}
+              @insight-filter-change=${this.#onFilterChange}
+            ></insight-filter-bar>`
+          : nothing}
+        ${tabs
+          ? html`<div part="tabs" class="tabs" role="tablist" aria-label="Pages" @keydown=${(e: KeyboardEvent) => this.#onTabKeydown(e, story.pages)}>
+              ${story.pages.map((p) => {
+                const selected = p.key === page?.key;
+                return html`<button
+                  type="button"
+                  role="tab"
+                  id=${`tab-${p.id}`}
+                  part=${selected ? 'tab tab-selected' : 'tab'}
+                  class="tab"
+                  aria-selected=${selected ? 'true' : 'false'}
+                  aria-controls="panel"
+                  tabindex=${selected ? 0 : -1}
+                  @click=${() => this.#selectPage(p, false)}
+                >
+                  ${p.title}
+                </button>`;
+              })}
+            </div>`
+          : nothing}
+        ${page
+          ? html`<section
+              part="page"
+              class="page"
+              id="panel"
+              role=${tabs ? 'tabpanel' : nothing}
+              aria-labelledby=${tabs ? `tab-${page.id}` : nothing}
+              aria-label=${tabs ? nothing : page.title}
+            >
+              ${page.narrative ? html`<p part="narrative" class="narrative">${page.narrative}</p>` : nothing}
+              <div part="grid" class="grid layout-${page.layout}">
+                ${repeat(
+                  page.cards,
+                  (card) => card.id,
+                  (card) => html`<insight-card data-card=${card.key} exportparts=${CARD_PARTS} .card=${card} .client=${this._client} .filters=${this.filters}></insight-card>`,
+                )}
+              </div>
+            </section>`
+          : nothing}
+      </div>
+    `;
+  }
+}

@@ -1,0 +1,13 @@
+import { InsightStory } from './story.component.ts';
+import '../card/card.ts';
+import '../filter-bar/filter-bar.ts';
+
+export { InsightStory };
+
+if (!customElements.get('insight-story')) customElements.define('insight-story', InsightStory);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'insight-story': InsightStory;
+  }
+}
