@@ -1,0 +1,51 @@
+/**
+ * The demo host app: stands in for a vendor's own web app. It serves its
+ * pages and mints one embed token per tenant with the SDK's node entry, the
+ * way a real host backend would after checking its own user's session.
+ */
+import { readFile } from 'node:fs/promises';
+import { Hono } from 'hono';
+import { signEmbedToken } from '../sdk/node.ts';
+
+export const DEMO_TENANTS = [
+  { id: 1, name: 'Northwind Outfitters' },
+  { id: 2, name: 'Bluebird Books' },
+  { id: 3, name: 'Cobalt Kitchen' },
+];
+
+export interface DemoHostOptions {
+  /** Where the InsightEngine server is reachable from the browser. */
+  insightUrl: string;
+  embedSecret: string;
+  /** Token lifetime in seconds (short, to show refresh). */
+  tokenLifetime?: number;
+}
+
+const page = (name: string) => new URL(`./public/${name}`, import.meta.url);
+
+export function createDemoHost(options: DemoHostOptions): Hono {
+  const app = new Hono();
+
+  app.get('/api/tenants', (c) => c.json(DEMO_TENANTS));
+
+  // In a real host this handler would read the signed-in user and their tenant from the session.
+  app.get('/api/token', async (c) => {
+    const tenant = DEMO_TENANTS.find((t) => String(t.id) === c.req.query('tenant'));
+    if (!tenant) return c.json({ error: 'unknown tenant' }, 400);
+    const token = await signEmbedToken({
+      secret: options.embedSecret,
+      story: c.req.query('story') ?? 'retail-overview',
+      params: { tenant_id: tenant.id },
+      sub: `demo-user-of-tenant-${tenant.id}`,
+      expiresIn: options.tokenLifetime ?? 600,
+    });
+    return c.json({ token });
+  });
+
+  app.get('/', async (c) => {
+    const html = await readFile(page('index.html'), 'utf8');
+    return c.html(html.replaceAll('%INSIGHT_URL%', options.insightUrl));
+  });
+  app.get('/app.js', async (c) => c.body(await readFile(page('app.js'), 'utf8'), 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  return app;
+}

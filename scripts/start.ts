@@ -1,0 +1,66 @@
+/**
+ * `npm start`: builds the embed script when its sources changed, starts the
+ * InsightEngine server (embedded PGlite, in-process cache, offline AI unless
+ * configured) and the demo host app, and prints what to open.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { createDemoHost } from '../demo/host-server.ts';
+import { loadConfig } from '../server/config.ts';
+import { startServer } from '../server/main.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+async function ensureEmbedBuild(): Promise<void> {
+  const bundle = path.join(root, 'dist', 'embed', 'insight-embed.js');
+  let built = 0;
+  try {
+    built = statSync(bundle).mtimeMs;
+  } catch {
+    built = 0;
+  }
+  const sources = Math.max(newestMtime(path.join(root, 'embed')), newestMtime(path.join(root, 'sdk')));
+  if (built > sources) return;
+  console.log('[insight] building the embed script…');
+  const { build } = await import('vite');
+  await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+const started = Date.now();
+await ensureEmbedBuild();
+const config = loadConfig();
+const insight = await startServer(config);
+const demoPort = Number(process.env.DEMO_PORT ?? 8788);
+const host = createDemoHost({ insightUrl: insight.url, embedSecret: config.embedSecret });
+const demo = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const s = serve({ fetch: host.fetch, port: demoPort, hostname: config.host }, () => resolve(s));
+});
+const demoUrl = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${demoPort}`;
+
+console.log(`
+  InsightEngine is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
+
+  Open the demo:    ${demoUrl}
+  Server:           ${insight.url}
+  Admin API key:    ${config.adminApiKey}
+  Embed secret:     ${config.embedSecret}   (signs embed tokens; keep it on your backend)
+  Data folder:      ${config.dataDir}
+`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    demo.close();
+    void insight.shutdown().then(() => process.exit(0));
+  });
+}
