@@ -102,6 +102,16 @@ export interface ChartShorthand {
   spec?: Record<string, unknown>;
 }
 
+/**
+ * Drill-down from a card: clicking a mark opens `page` (a page key of the same
+ * story) with story filters set from the clicked datum: `filters` maps a field
+ * of the card's result to the name of a story filter.
+ */
+export interface DrillTarget {
+  page: string;
+  filters: Record<string, string>;
+}
+
 export interface StoryCard {
   id: string;
   key: string;
@@ -112,6 +122,70 @@ export interface StoryCard {
   options: Record<string, unknown>;
   /** Filters (by name) that apply to this card. */
   filters: string[];
+  /** Where a click on a mark leads (needs the token permission `drill`). */
+  drill?: DrillTarget | null;
+}
+
+/** What a viewer is looking at: serialisable into a URL and back. */
+export interface StoryState {
+  /** Page key. */
+  page: string;
+  filters: FilterValues;
+  /** Drill trail, oldest first: page keys visited by drilling, for the breadcrumb and back. */
+  trail?: Array<{ page: string; filters: FilterValues }>;
+}
+
+/** Messages between an iframe embed (`/embed/story/{id}`) and its host page, posted with `postMessage`. */
+export type IframeMessage =
+  | { type: 'insight:resize'; height: number }
+  | { type: 'insight:state'; state: StoryState }
+  | { type: 'insight:set-filters'; filters: FilterValues }
+  | { type: 'insight:set-state'; state: Partial<StoryState> }
+  | { type: 'insight:token'; token: string }
+  | { type: 'insight:ready'; story: string }
+  | { type: 'insight:error'; code: string; detail?: string };
+
+/** `POST /api/embed/ask` request. */
+export interface AskRequest {
+  question: string;
+  /** Dataset name to ask about; default: the datasets of the token's story. */
+  dataset?: string;
+}
+
+/** One thing the engine understood, shown as a removable chip. */
+export interface AskChip {
+  kind: 'measure' | 'dimension' | 'filter' | 'sort' | 'limit' | 'time';
+  /** Human text, e.g. "Revenue (sum)", "Region = West", "last quarter". */
+  label: string;
+  /** The words of the question this came from. */
+  text: string;
+}
+
+/** `POST /api/embed/ask` response. */
+export interface AskResponse {
+  status: 'answered' | 'clarify';
+  question: string;
+  engine: 'offline' | 'llm';
+  /** Why the LLM engine was not used when one is configured (timeout, error), if so. */
+  fallbackReason?: string;
+  /** The SQL that ran (over dataset names, as the viewer may read it); empty when clarifying. */
+  sql: string;
+  explanation: string;
+  understood: AskChip[];
+  columns: ResultColumn[];
+  rows: unknown[][];
+  rowCount: number;
+  truncated: boolean;
+  /** Suggested chart for the result; null when a table fits better. */
+  visualization: ChartShorthand | null;
+  /** Present when status is 'clarify': what is unclear and the nearest questions that would be answered. */
+  clarification?: { message: string; unknownWords: string[]; suggestions: string[] };
+  executionMs: number;
+}
+
+/** `GET /api/embed/ask/suggestions` response: example questions built from dataset metadata. */
+export interface AskSuggestionsResponse {
+  suggestions: string[];
 }
 
 export interface StoryPage {

@@ -7,11 +7,11 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
-import type { EmbedPermission, FilterValuesResponse, StoryView } from '../../sdk/protocol.ts';
+import type { DrillTarget, EmbedPermission, FilterValuesResponse, StoryView } from '../../sdk/protocol.ts';
 import { InsightError } from '../errors/insight-error.ts';
 import { finishPayload, resultBody, type QueryEngine } from '../query/query-engine.ts';
 import { cardConditions, filterToConditions, visibleFilters } from '../stories/apply-filters.ts';
-import { filterAppliesTo, type StoryModel, type StoryRepository } from '../stories/story-repository.ts';
+import { filterAppliesTo, type CardModel, type FilterModel, type StoryModel, type StoryRepository } from '../stories/story-repository.ts';
 import type { EmbedKeyRing } from '../tokens/embed-key-ring.ts';
 import { verifyEmbedToken, type EmbedViewer } from '../tokens/verify-embed-token.ts';
 import { jsonBody } from './json-body.ts';
@@ -54,6 +54,14 @@ function cardCacheTtl(options: Record<string, unknown>): number | null {
   return typeof ttl === 'number' && Number.isInteger(ttl) && ttl >= 0 && ttl <= 86_400 ? ttl : null;
 }
 
+/** A card's drill target as the viewer may use it: none without `drill`, and never onto a filter the token locks. */
+function drillFor(card: CardModel, visible: FilterModel[], viewer: EmbedViewer): DrillTarget | null {
+  if (!card.drill || !viewer.permissions.includes('drill')) return null;
+  const names = new Set(visible.map((f) => f.name));
+  const filters = Object.fromEntries(Object.entries(card.drill.filters).filter(([, filter]) => names.has(filter)));
+  return { page: card.drill.page, filters };
+}
+
 export function storyView(story: StoryModel, viewer: EmbedViewer): StoryView {
   const filters = visibleFilters(story.filters, viewer.params);
   return {
@@ -85,6 +93,7 @@ export function storyView(story: StoryModel, viewer: EmbedViewer): StoryView {
         visualization: card.visualization,
         options: card.options,
         filters: filters.filter((f) => filterAppliesTo(f, card)).map((f) => f.name),
+        drill: drillFor(card, filters, viewer),
       })),
     })),
     permissions: viewer.permissions,

@@ -15,11 +15,13 @@ import type { StoreSchema } from './store-schema.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as adminApi from './migrations/002-admin-api.ts';
 import * as savedQueries from './migrations/003-saved-queries.ts';
+import * as cardDrill from './migrations/004-card-drill.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-admin-api': adminApi,
   '003-saved-queries': savedQueries,
+  '004-card-drill': cardDrill,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

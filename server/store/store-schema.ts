@@ -121,6 +121,8 @@ export interface CardsTable {
   query: Json<unknown> | null;
   visualization: Json<unknown> | null;
   options: Json<Record<string, unknown>>;
+  /** A DrillTarget (sdk/protocol.ts), or null. */
+  drill: Json<unknown> | null;
 }
 
 export interface FiltersTable {

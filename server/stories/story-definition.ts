@@ -24,6 +24,8 @@ export const cardDefinitionSchema = z.object({
   query: structuredQuerySchema.optional(),
   visualization: chartShorthandSchema.optional(),
   options: z.record(z.string(), z.unknown()).default({}),
+  /** Drill-down: a click on a mark opens `page` with story filters set from the clicked datum (`field: filterName`). */
+  drill: z.object({ page: key, filters: z.record(name, name).default({}) }).optional(),
 }).refine((card) => card.type === 'text' || card.query !== undefined, { message: 'chart, metric and table cards need a query', path: ['query'] });
 
 export const filterDefinitionSchema = z.object({

@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { ChartShorthand, FilterType, StoryCard, StoryPage } from '../../sdk/protocol.ts';
+import type { ChartShorthand, DrillTarget, FilterType, StoryCard, StoryPage } from '../../sdk/protocol.ts';
 import { InsightError } from '../errors/insight-error.ts';
 import type { StructuredQuery } from '../query/structured-query.ts';
 import type { StoreSchema } from '../store/store-schema.ts';
@@ -83,6 +83,7 @@ export function createStoryRepository(db: Kysely<StoreSchema>, options: { ttlMs?
       visualization: (c.visualization as ChartShorthand | null) ?? null,
       options: c.options,
       query: (c.query as StructuredQuery | null) ?? null,
+      drill: (c.drill as DrillTarget | null) ?? null,
     }));
     return {
       id: story.id,
@@ -163,6 +164,7 @@ export function createStoryRepository(db: Kysely<StoreSchema>, options: { ttlMs?
                   query: card.query ? JSON.stringify(card.query) : null,
                   visualization: card.visualization ? JSON.stringify(card.visualization) : null,
                   options: JSON.stringify(card.options),
+                  drill: card.drill ? JSON.stringify(card.drill) : null,
                 })),
               )
               .execute();
