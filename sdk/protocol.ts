@@ -41,6 +41,16 @@ export interface CardData {
   /** Age of the cached result in milliseconds (0 when freshly computed). */
   cacheAgeMs: number;
   executionMs: number;
+  /**
+   * Metric cards with `options.compare: "previous_period"`: the same query over
+   * the period just before the applied date range (same length).
+   */
+  comparison?: { label: string; from: string; to: string; rows: unknown[][] };
+  /**
+   * Metric cards with `options.sparkline` (`true` or `{ grain }`): the card's
+   * first measure over time, oldest first, as `[periodStart, value]` rows.
+   */
+  series?: { grain: 'day' | 'week' | 'month' | 'quarter' | 'year'; columns: ResultColumn[]; rows: unknown[][] };
 }
 
 export type FilterType = 'select' | 'multi_select' | 'range' | 'date_range' | 'search';

@@ -9,13 +9,30 @@ import type { AdminContext } from './admin-auth.ts';
 export const PERMISSIONS = [
   'db:connect',
   'db:query',
+  'db:write',
   'db:admin',
   'datasource:read',
   'datasource:write',
   'datasource:admin',
+  'file:read',
+  'file:write',
+  'file:delete',
+  'ai:query',
+  'ai:analyze',
+  'ai:recommend',
+  'user:read',
+  'user:write',
+  'user:delete',
+  'role:read',
+  'role:write',
+  'role:delete',
+  'system:config',
+  'system:admin',
   'story:create',
   'story:edit',
   'story:publish',
+  'story:delete',
+  'share:grant',
   'export:data',
   'embed:mint',
 ] as const;
@@ -26,12 +43,17 @@ export type BuiltInRole = 'owner' | 'admin' | 'developer' | 'analyst' | 'viewer'
 
 const prefixed = (...prefixes: string[]) => PERMISSIONS.filter((p) => prefixes.some((prefix) => p.startsWith(prefix)));
 
+/**
+ * owner: everything. admin: everything but `system:admin`. developer: builds
+ * connections, datasets and stories and mints embed tokens. analyst: queries,
+ * writes stories and asks the AI. viewer: reads.
+ */
 export const ROLE_PERMISSIONS: Readonly<Record<BuiltInRole, ReadonlySet<Permission>>> = {
   owner: new Set(PERMISSIONS),
-  admin: new Set(PERMISSIONS),
-  developer: new Set([...prefixed('db:', 'datasource:', 'story:'), 'embed:mint']),
-  analyst: new Set(['db:query', 'datasource:read', 'story:create', 'story:edit']),
-  viewer: new Set(['datasource:read']),
+  admin: new Set(PERMISSIONS.filter((p) => p !== 'system:admin')),
+  developer: new Set<Permission>([...prefixed('db:', 'datasource:', 'story:', 'ai:', 'file:'), 'embed:mint', 'export:data', 'share:grant', 'user:read', 'role:read']),
+  analyst: new Set<Permission>(['db:query', 'datasource:read', 'file:read', 'story:create', 'story:edit', 'ai:query', 'ai:analyze', 'ai:recommend', 'export:data', 'user:read']),
+  viewer: new Set<Permission>(['datasource:read', 'file:read', 'user:read']),
 };
 
 /** Whether a role grants a permission; an unknown role grants nothing. */
