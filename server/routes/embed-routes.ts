@@ -7,13 +7,16 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
-import type { DrillTarget, EmbedPermission, FilterValuesResponse, StoryView } from '../../sdk/protocol.ts';
+import type { DrillTarget, EmbedPermission, FilterValuesResponse, ResultColumn, StoryView } from '../../sdk/protocol.ts';
 import { InsightError } from '../errors/insight-error.ts';
-import { finishPayload, resultBody, type QueryEngine } from '../query/query-engine.ts';
+import { finishPayload, resultBody, type EngineResult, type QueryEngine } from '../query/query-engine.ts';
+import type { StructuredQuery } from '../query/structured-query.ts';
 import { cardConditions, filterToConditions, visibleFilters } from '../stories/apply-filters.ts';
 import { filterAppliesTo, type CardModel, type FilterModel, type StoryModel, type StoryRepository } from '../stories/story-repository.ts';
 import type { EmbedKeyRing } from '../tokens/embed-key-ring.ts';
 import { verifyEmbedToken, type EmbedViewer } from '../tokens/verify-embed-token.ts';
+import { comparisonLabel, previousPeriodQuery, sparklineOptions, sparklineQuery, type CardExtras } from './card-extras.ts';
+import { EXPORT_FORMATS, exportRows, type ExportFormat } from './card-export.ts';
 import { jsonBody } from './json-body.ts';
 
 export interface EmbedRouteDeps {
@@ -46,6 +49,28 @@ const cardDataBody = z.object({ filters: z.record(z.string().max(100), z.unknown
 /** Who the query history names for an embed viewer: the host's user, or the key when the token has no `sub`. */
 function embedActor(viewer: EmbedViewer) {
   return { type: 'embed' as const, id: viewer.sub ?? viewer.keyId };
+}
+
+const CARD_DATA_HEADERS = { 'content-type': 'application/json', 'cache-control': 'private, no-store' };
+
+/** The columns and rows of an engine result. */
+function resultData(result: EngineResult): { columns: ResultColumn[]; rows: unknown[][]; truncated: boolean } {
+  return JSON.parse(new TextDecoder().decode(finishPayload(result.payload, {}))) as { columns: ResultColumn[]; rows: unknown[][]; truncated: boolean };
+}
+
+/** Export links carry the viewer's filter values as JSON in `?filters=`. */
+function exportFilters(raw: string | undefined): Record<string, unknown> {
+  if (raw === undefined || raw === '') return {};
+  if (raw.length > 10_000) throw new InsightError('ERR_VALIDATION', 'filters is at most 10,000 characters');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new InsightError('ERR_VALIDATION', 'filters must be a JSON object of filter values');
+  }
+  const checked = cardDataBody.shape.filters.safeParse(parsed);
+  if (!checked.success) throw new InsightError('ERR_VALIDATION', 'filters must be a JSON object of filter values');
+  return checked.data;
 }
 
 /** A card may set its own result cache lifetime in `options.cacheTtlSeconds`. */
@@ -132,6 +157,40 @@ export function embedRoutes(deps: EmbedRouteDeps): Hono<Env> {
     if (!card.query) throw new InsightError('ERR_QUERY_INVALID', 'A text card has no data');
     const body = await jsonBody(c.req.raw, cardDataBody);
     const conditions = cardConditions(card, story.filters, body.filters, viewer.params);
+    const query = { ...card.query, filters: [...card.query.filters, ...conditions] };
+    const run = (q: StructuredQuery) =>
+      deps.engine.runStructured({
+        orgId: viewer.orgId,
+        query: q,
+        params: viewer.params,
+        signal: c.req.raw.signal,
+        actor: embedActor(viewer),
+        cacheTtlSeconds: cardCacheTtl(card.options),
+      });
+    if (card.type !== 'metric') return c.body(resultBody(await run(query)), 200, CARD_DATA_HEADERS);
+
+    const previous = card.options['compare'] === 'previous_period' ? previousPeriodQuery(query) : null;
+    const sparkline = sparklineOptions(card.options, query);
+    const series = sparkline ? sparklineQuery(query, sparkline) : null;
+    const [result, previousResult, seriesResult] = await Promise.all([run(query), previous && run(previous.query), series && run(series)]);
+    const extras: CardExtras = {};
+    if (previous && previousResult) extras.comparison = { label: comparisonLabel(previous.from, previous.to), from: previous.from, to: previous.to, rows: resultData(previousResult).rows };
+    if (sparkline && seriesResult) extras.series = { grain: sparkline.grain, ...resultData(seriesResult) };
+    const payload = finishPayload(result.payload, { fromCache: result.fromCache, cacheAgeMs: result.cacheAgeMs, executionMs: result.executionMs, ...extras });
+    return c.body(payload, 200, CARD_DATA_HEADERS);
+  });
+
+  app.get('/cards/:cardId/export', async (c) => {
+    const viewer = c.get('viewer');
+    requirePermission(viewer, 'export');
+    const format = c.req.query('format') ?? 'csv';
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new InsightError('ERR_VALIDATION', 'format must be csv or xlsx');
+    const story = await viewerStory(viewer);
+    const card = story.cardsById.get(c.req.param('cardId'));
+    if (!card) throw new InsightError('ERR_CARD_NOT_FOUND');
+    if (!card.query) throw new InsightError('ERR_QUERY_INVALID', 'A text card has no data');
+    const filters = exportFilters(c.req.query('filters'));
+    const conditions = cardConditions(card, story.filters, filters, viewer.params);
     const result = await deps.engine.runStructured({
       orgId: viewer.orgId,
       query: { ...card.query, filters: [...card.query.filters, ...conditions] },
@@ -140,8 +199,16 @@ export function embedRoutes(deps: EmbedRouteDeps): Hono<Env> {
       actor: embedActor(viewer),
       cacheTtlSeconds: cardCacheTtl(card.options),
     });
-    const payload = resultBody(result);
-    return c.body(payload, 200, { 'content-type': 'application/json', 'cache-control': 'private, no-store' });
+    const data = resultData(result);
+    const file = await exportRows(format as ExportFormat, card.title, data.columns, data.rows);
+    return c.body(file.body as Uint8Array<ArrayBuffer>, 200, {
+      'content-type': file.contentType,
+      'content-disposition': `attachment; filename="${file.filename}"`,
+      'cache-control': 'private, no-store',
+      'x-insight-row-count': String(data.rows.length),
+      'x-insight-truncated': String(data.truncated),
+      'access-control-expose-headers': 'content-disposition, x-insight-row-count, x-insight-truncated',
+    });
   });
 
   app.get('/filters/:filterId/values', async (c) => {
@@ -167,8 +234,7 @@ export function embedRoutes(deps: EmbedRouteDeps): Hono<Env> {
       signal: c.req.raw.signal,
       actor: embedActor(viewer),
     });
-    const data = JSON.parse(new TextDecoder().decode(finishPayload(result.payload, {}))) as { rows: unknown[][] };
-    const values = data.rows.map((r) => r[0]).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
+    const values = resultData(result).rows.map((r) => r[0]).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
     const response: FilterValuesResponse = { values: values.slice(0, limit), truncated: values.length > limit };
     return c.json(response);
   });
