@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REDIS_URL, serviceAvailable } from '../testing/services.ts';
+import { freePort, startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.ts';
 import { RedisResultCache } from './redis-result-cache.ts';
 import { createResultCache, resultCacheKey, type CacheEvent, type ResultCache } from './result-cache.ts';
 
@@ -298,37 +298,8 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 3_
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A TCP proxy to the test Redis: stopping it is an outage for its clients only, not for the shared service. */
-async function startProxy(port: number): Promise<{ port: number; stop: () => Promise<void> }> {
+/** A TCP proxy to the test Redis: stopping it is an outage for its clients only. */
+function startProxy(port: number): Promise<TcpProxy> {
   const target = new URL(REDIS_URL);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 6379), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined).on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    stop: async () => {
-      const closed = new Promise((resolve) => server.close(resolve));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-  };
+  return startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) }, port);
 }
