@@ -46,7 +46,7 @@ function pick() {
   return plan.kinds[plan.kinds.length - 1]!;
 }
 
-const instance = autocannon({
+const result = await autocannon({
   url: plan.url,
   duration: plan.seconds,
   connections: plan.connections,
@@ -64,7 +64,7 @@ const instance = autocannon({
   ],
 });
 
-instance.on('done', (result) => {
+{
   const codes: Record<string, number> = {};
   for (const [code, n] of Object.entries(result.statusCodeStats ?? {})) codes[code] = (n as { count: number }).count;
   const out: LoadResult = {
@@ -79,4 +79,4 @@ instance.on('done', (result) => {
     byKind,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
-});
+}
