@@ -64,19 +64,17 @@ const result = await autocannon({
   ],
 });
 
-{
-  const codes: Record<string, number> = {};
-  for (const [code, n] of Object.entries(result.statusCodeStats ?? {})) codes[code] = (n as { count: number }).count;
-  const out: LoadResult = {
-    requests: result.requests.total,
-    rps: result.requests.average,
-    errors: result.errors,
-    non2xx: result.non2xx,
-    timeouts: result.timeouts,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    statusCodes: codes,
-    byKind,
-  };
-  process.stdout.write(`${JSON.stringify(out)}\n`);
-}
+const codes: Record<string, number> = {};
+for (const [code, n] of Object.entries(result.statusCodeStats ?? {})) codes[code] = (n as { count: number }).count;
+const out: LoadResult = {
+  requests: result.requests.total,
+  rps: result.requests.average,
+  errors: result.errors,
+  non2xx: result.non2xx,
+  timeouts: result.timeouts,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  statusCodes: codes,
+  byKind,
+};
+process.stdout.write(`${JSON.stringify(out)}\n`);
