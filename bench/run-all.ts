@@ -14,6 +14,7 @@ import { isMain, ms, us } from './bench-kit.ts';
 import { bundleSizes } from './bundle-size.ts';
 import { benchCachedCardData } from './cached-card-data.ts';
 import { benchGuardCost, formatGuardCost } from './guard-cost.ts';
+import { benchLoad, formatLoad } from './load.ts';
 import { benchSingleFlight, formatSingleFlight } from './single-flight.ts';
 import { benchStoryLoad, formatStoryLoad } from './story-load.ts';
 import { benchUncachedCardData, formatUncached, UNCACHED_TARGET_RATIO } from './uncached-card-data.ts';
@@ -139,6 +140,15 @@ export async function runAll(): Promise<string> {
     add({ bench: 'story load', figure: `cold start, ${base} (p50 of ${r.summary.coldStart.n})`, measured: ms(r.summary.coldStart.p50, 0), baseline: `warm ${ms(r.summary.warm.p50)}`, target: '—', verdict: 'info' });
     add({ bench: 'story load', figure: `cache-cold, warm database (p50 of ${r.summary.cacheCold.n})`, measured: ms(r.summary.cacheCold.p50, 0), baseline: `warm ${ms(r.summary.warm.p50)}`, target: '—', verdict: 'info' });
     add({ bench: 'story load', figure: `warm, every card a cache hit (p50 / max of ${r.summary.warm.n})`, measured: `${ms(r.summary.warm.p50)} / ${ms(r.summary.warm.max)}`, baseline: '', target: '—', verdict: 'info' });
+  });
+
+  await section('load', async () => {
+    const f = await benchLoad();
+    detail('load', formatLoad(f));
+    const r = f.result;
+    add({ bench: 'load', figure: `${f.seconds} s mixed traffic at ${f.rate} req/s: errors`, measured: `${r.errors + r.non2xx + r.timeouts} of ${r.requests}`, baseline: `achieved ${r.rps.toFixed(0)} req/s`, target: '0', verdict: r.errors + r.non2xx + r.timeouts === 0 ? 'pass' : 'short' });
+    add({ bench: 'load', figure: 'latency p50 / p99', measured: `${r.p50} / ${r.p99} ms`, baseline: `mix ${Object.entries(r.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}`, target: `≥ ${f.rate} req/s sustained`, verdict: r.rps >= f.rate * 0.97 ? 'pass' : 'short' });
+    add({ bench: 'load', figure: 'heap growth after warm-up', measured: `${f.memory.heapGrowthPct.toFixed(1)}%`, baseline: `${f.memory.warmHeapMb.toFixed(1)} → ${f.memory.afterHeapMb.toFixed(1)} MB`, target: '≤ 10%', verdict: f.memory.heapGrowthPct <= 10 ? 'pass' : 'short' });
   });
 
   const minutes = ((performance.now() - started) / 60_000).toFixed(1);
