@@ -23,6 +23,22 @@ export interface DemoHostOptions {
 
 const page = (name: string) => new URL(`./public/${name}`, import.meta.url);
 
+/** The host's pages (path → file) and the files they load. */
+export const DEMO_PAGES = {
+  '/': 'index.html',
+  '/sdk': 'sdk.html',
+  '/iframe': 'iframe.html',
+  '/filters': 'filters.html',
+} as const;
+const ASSETS: Record<string, string> = {
+  'app.js': 'text/javascript',
+  'host.js': 'text/javascript',
+  'sdk-page.js': 'text/javascript',
+  'iframe-page.js': 'text/javascript',
+  'filters-page.js': 'text/javascript',
+  'host.css': 'text/css',
+};
+
 export function createDemoHost(options: DemoHostOptions): Hono {
   const app = new Hono();
 
@@ -42,10 +58,18 @@ export function createDemoHost(options: DemoHostOptions): Hono {
     return c.json({ token });
   });
 
-  app.get('/', async (c) => {
-    const html = await readFile(page('index.html'), 'utf8');
-    return c.html(html.replaceAll('%INSIGHT_URL%', options.insightUrl));
+  for (const [path, file] of Object.entries(DEMO_PAGES)) {
+    app.get(path, async (c) => {
+      const html = await readFile(page(file), 'utf8');
+      return c.html(html.replaceAll('%INSIGHT_URL%', options.insightUrl));
+    });
+  }
+  app.get('/:asset', async (c) => {
+    const asset = c.req.param('asset');
+    const type = ASSETS[asset];
+    if (!type) return c.notFound();
+    const body = (await readFile(page(asset), 'utf8')).replaceAll('%INSIGHT_URL%', options.insightUrl);
+    return c.body(body, 200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-cache' });
   });
-  app.get('/app.js', async (c) => c.body(await readFile(page('app.js'), 'utf8'), 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   return app;
 }

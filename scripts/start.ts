@@ -26,7 +26,8 @@ async function ensureEmbedBuild(): Promise<void> {
   const bundle = path.join(root, 'dist', 'embed', 'insight-embed.js');
   let built = 0;
   try {
-    built = statSync(bundle).mtimeMs;
+    // The iframe bootstrap and the SDK script are built after the bundle: the older of the two counts.
+    built = Math.min(statSync(bundle).mtimeMs, statSync(path.join(root, 'dist', 'embed', 'insight-iframe.js')).mtimeMs);
   } catch {
     built = 0;
   }
@@ -35,6 +36,7 @@ async function ensureEmbedBuild(): Promise<void> {
   console.log('[insight] building the embed script…');
   const { build } = await import('vite');
   await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+  await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn', mode: 'script' });
 }
 
 const started = Date.now();
@@ -52,6 +54,9 @@ console.log(`
   InsightEngine is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
   Open the demo:    ${demoUrl}
+                    ${demoUrl}/sdk       (SDK: createInsight + embedStory + setFilters)
+                    ${demoUrl}/iframe    (iframe from the server's origin, height follows content)
+                    ${demoUrl}/filters   (host filter bar driving two stories)
   Server:           ${insight.url}
   Admin API key:    ${config.adminApiKey}
   Embed secret:     ${config.embedSecret}   (signs embed tokens; keep it on your backend)

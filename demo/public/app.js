@@ -1,31 +1,16 @@
-// The host page's own script: pick a tenant, fetch a token for it from the
-// host backend, and hand it to the <insight-story> tag.
-const story = document.getElementById('story');
-const tenantSelect = document.getElementById('tenant');
-const themeButton = document.getElementById('theme');
+// Page (a): the host page's own script: pick a tenant, fetch a token for it
+// from the host backend, and hand it to the <insight-story> tag. Dark mode is
+// the host's: its CSS variables feed the story's --insight-* properties.
+import { setupHost, tokenFor } from './host.js';
 
-async function tokenFor(tenant) {
-  const res = await fetch(`/api/token?tenant=${encodeURIComponent(tenant)}`);
-  if (!res.ok) throw new Error(`token request failed: ${res.status}`);
-  return (await res.json()).token;
-}
+const story = document.getElementById('story');
 
 async function showTenant(tenant) {
   story.tokenProvider = () => tokenFor(tenant);
   story.token = await tokenFor(tenant);
-  const url = new URL(location.href);
-  url.searchParams.set('tenant', tenant);
-  history.replaceState(null, '', url);
 }
 
-const tenants = await (await fetch('/api/tenants')).json();
-for (const t of tenants) tenantSelect.append(new Option(t.name, String(t.id)));
-tenantSelect.value = new URL(location.href).searchParams.get('tenant') ?? '1';
-tenantSelect.addEventListener('change', () => showTenant(tenantSelect.value));
-await showTenant(tenantSelect.value);
-
-themeButton.addEventListener('click', () => {
-  const dark = document.documentElement.classList.toggle('dark');
-  themeButton.setAttribute('aria-pressed', String(dark));
-  story.setAttribute('theme', dark ? 'dark' : 'light');
-});
+// The host's variables set the colours; `theme` lets the story's own defaults (chart palette) follow too.
+const host = await setupHost({ onTenant: showTenant, onTheme: (theme) => story.setAttribute('theme', theme) });
+story.setAttribute('theme', host.theme());
+await showTenant(host.tenant());
