@@ -16,17 +16,24 @@ export const chartShorthandSchema = z.object({
   spec: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const cardDefinitionSchema = z.object({
-  key,
-  type: z.enum(['chart', 'metric', 'table', 'text']),
-  title: z.string().min(1).max(200),
-  description: z.string().max(2000).optional(),
-  query: structuredQuerySchema.optional(),
-  visualization: chartShorthandSchema.optional(),
-  options: z.record(z.string(), z.unknown()).default({}),
-  /** Drill-down: a click on a mark opens `page` with story filters set from the clicked datum (`field: filterName`). */
-  drill: z.object({ page: key, filters: z.record(name, name).default({}) }).optional(),
-}).refine((card) => card.type === 'text' || card.query !== undefined, { message: 'chart, metric and table cards need a query', path: ['query'] });
+export const cardDefinitionSchema = z
+  .object({
+    key,
+    type: z.enum(['chart', 'metric', 'table', 'text']),
+    title: z.string().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    query: structuredQuerySchema.optional(),
+    visualization: chartShorthandSchema.optional(),
+    options: z.record(z.string(), z.unknown()).default({}),
+    /** Drill-down: a click on a mark opens `page` with story filters set from the clicked datum (`field: filterName`). */
+    drill: z.object({ page: key, filters: z.record(name, name).default({}) }).optional(),
+  })
+  .superRefine((card, ctx) => {
+    if (card.type !== 'text' && card.query === undefined) ctx.addIssue({ code: 'custom', message: 'chart, metric and table cards need a query', path: ['query'] });
+    if (card.type === 'text' && typeof card.options['markdown'] !== 'string') {
+      ctx.addIssue({ code: 'custom', message: 'text cards carry their text in options.markdown', path: ['options', 'markdown'] });
+    }
+  });
 
 export const filterDefinitionSchema = z.object({
   name,
@@ -65,8 +72,20 @@ export const storyDefinitionSchema = z.object({
   if (pageKeys.size !== story.pages.length) ctx.addIssue({ code: 'custom', message: 'page keys must be unique', path: ['pages'] });
   const filterNames = new Set(story.filters.map((f) => f.name));
   if (filterNames.size !== story.filters.length) ctx.addIssue({ code: 'custom', message: 'filter names must be unique', path: ['filters'] });
+  // A drill target that names a missing page or filter would only fail in the viewer's browser.
+  story.pages.forEach((page, p) =>
+    page.cards.forEach((card, c) => {
+      if (!card.drill) return;
+      const at = ['pages', p, 'cards', c, 'drill'];
+      if (!pageKeys.has(card.drill.page)) ctx.addIssue({ code: 'custom', message: `the story has no page "${card.drill.page}"`, path: [...at, 'page'] });
+      for (const [field, filter] of Object.entries(card.drill.filters)) {
+        if (!filterNames.has(filter)) ctx.addIssue({ code: 'custom', message: `the story has no filter "${filter}"`, path: [...at, 'filters', field] });
+      }
+    }),
+  );
 });
 
 export type StoryDefinition = z.infer<typeof storyDefinitionSchema>;
 export type CardDefinition = z.infer<typeof cardDefinitionSchema>;
 export type FilterDefinition = z.infer<typeof filterDefinitionSchema>;
+export type PageDefinition = z.infer<typeof pageDefinitionSchema>;

@@ -1,0 +1,91 @@
+/**
+ * `/api/collections`: nested folders for the organisation's stories. A
+ * collection that still holds collections or stories is not deleted
+ * (409 ERR_CONFLICT with how many of each it holds).
+ */
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { AdminEnv } from '../../auth/admin-auth.ts';
+import { requirePermission } from '../../auth/permissions.ts';
+import { describeRoute } from '../../ops/openapi.ts';
+import type { CollectionRow, StoreSchema } from '../../store/store-schema.ts';
+import { createCollectionRepository } from '../../stories/collection-repository.ts';
+import { jsonBody, queryParams } from '../json-body.ts';
+import { adminApp, idParam } from './admin-app.ts';
+
+export interface CollectionRouteDeps {
+  auth: MiddlewareHandler<AdminEnv>;
+  db: Kysely<StoreSchema>;
+}
+
+const id = z.string().min(1).max(100);
+const name = z.string().trim().min(1).max(200);
+const newCollection = z.object({ name, description: z.string().max(5000).optional(), parentId: id.nullable().optional() }).strict();
+const collectionPatch = z.object({ name: name.optional(), description: z.string().max(5000).nullable().optional(), parentId: id.nullable().optional() }).strict();
+/** `parent=root` lists the top level; without it, every collection of the organisation. */
+const listQuery = z.object({ parent: id.optional() }).strict();
+
+describeRoute({ method: 'get', path: '/api/collections', summary: 'Collections by name (`parent=root` or a collection id for one level)', tags: ['collections'], auth: 'admin', permission: 'datasource:read', query: listQuery });
+describeRoute({ method: 'post', path: '/api/collections', summary: 'Create a collection, optionally inside another', tags: ['collections'], auth: 'admin', permission: 'story:edit', body: newCollection });
+describeRoute({ method: 'get', path: '/api/collections/:id', summary: 'A collection with its child collections and how many stories it holds', tags: ['collections'], auth: 'admin', permission: 'datasource:read' });
+describeRoute({ method: 'patch', path: '/api/collections/:id', summary: 'Rename, describe or move a collection (no cycles)', tags: ['collections'], auth: 'admin', permission: 'story:edit', body: collectionPatch });
+describeRoute({ method: 'delete', path: '/api/collections/:id', summary: 'Delete an empty collection (409 ERR_CONFLICT while it holds collections or stories)', tags: ['collections'], auth: 'admin', permission: 'story:delete' });
+
+export function collectionView(row: CollectionRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    parentId: row.parent_id,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export function collectionRoutes(deps: CollectionRouteDeps): Hono<AdminEnv> {
+  const app = adminApp(deps.auth);
+  const collections = createCollectionRepository(deps.db);
+
+  app.get('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    const { parent } = queryParams(c.req.url, listQuery);
+    const rows = await collections.list(admin.orgId, parent === undefined ? {} : { parentId: parent === 'root' ? null : parent });
+    return c.json({ items: rows.map(collectionView) });
+  });
+
+  app.post('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const body = await jsonBody(c.req.raw, newCollection);
+    return c.json(collectionView(await collections.create(admin.orgId, body)), 201);
+  });
+
+  app.get('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    const id = idParam(c.req.param('id'));
+    const row = await collections.get(admin.orgId, id);
+    const [children, contents] = await Promise.all([collections.list(admin.orgId, { parentId: id }), collections.contents(admin.orgId, id)]);
+    return c.json({ ...collectionView(row), collections: children.map(collectionView), storyCount: contents.stories });
+  });
+
+  app.patch('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const id = idParam(c.req.param('id'));
+    await collections.get(admin.orgId, id);
+    const body = await jsonBody(c.req.raw, collectionPatch);
+    return c.json(collectionView(await collections.update(admin.orgId, id, body)));
+  });
+
+  app.delete('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:delete');
+    await collections.remove(admin.orgId, idParam(c.req.param('id')));
+    return c.body(null, 204);
+  });
+
+  return app;
+}

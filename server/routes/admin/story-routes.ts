@@ -1,0 +1,396 @@
+/**
+ * `/api/stories`: authoring the stories of the caller's organisation — the
+ * draft's pages, cards and filters, publishing, duplicates, shares, and
+ * stories as code (export, import). Viewers only ever see the last published
+ * version: edits change the draft until the story is published again.
+ */
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { AdminEnv } from '../../auth/admin-auth.ts';
+import { requirePermission } from '../../auth/permissions.ts';
+import { InsightError } from '../../errors/insight-error.ts';
+import { describeRoute, type HttpMethod } from '../../ops/openapi.ts';
+import type { StoreSchema, StoryRow } from '../../store/store-schema.ts';
+import { createStoryAuthoring } from '../../stories/story-authoring.ts';
+import { cardDefinitionSchema, filterDefinitionSchema, storyDefinitionSchema } from '../../stories/story-definition.ts';
+import type { DraftStory } from '../../stories/story-draft.ts';
+import { addCard, addFilter, addPage, removeCard, removeFilter, removePage, reorderCards, reorderPages, updateCard, updateFilter, updatePage } from '../../stories/story-edits.ts';
+import type { StoryRepository } from '../../stories/story-repository.ts';
+import { createStoryShares, SHARE_LEVELS, type StoryShare } from '../../stories/story-shares.ts';
+import { jsonBody, queryParams, validationError } from '../json-body.ts';
+import { adminApp, idParam } from './admin-app.ts';
+
+export interface StoryRouteDeps {
+  auth: MiddlewareHandler<AdminEnv>;
+  db: Kysely<StoreSchema>;
+  stories: StoryRepository;
+}
+
+const id = z.string().min(1).max(100);
+const title = z.string().trim().min(1).max(200);
+const position = z.number().int().min(0).max(1000).optional();
+
+const listQuery = z
+  .object({
+    q: z.string().min(1).max(200).optional(),
+    collection: id.optional(),
+    status: z.enum(['draft', 'published']).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(1000).optional(),
+    offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  })
+  .strict()
+  .refine((q) => q.cursor === undefined || q.offset === undefined, { message: 'give a cursor or an offset, not both', path: ['offset'] });
+
+const newStoryBody = z
+  .object({
+    title,
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/, 'lower-case letters, digits, - and _').optional(),
+    description: z.string().max(5000).optional(),
+    collectionId: id.nullable().optional(),
+  })
+  .strict();
+
+const storyPatch = z.object({ title: title.optional(), description: z.string().max(5000).nullable().optional(), collectionId: id.nullable().optional() }).strict();
+const duplicateBody = newStoryBody.pick({ title: true, slug: true }).partial();
+const pageBody = z
+  .object({ key: z.string().max(100).optional(), title: z.string().max(1000), narrative: z.string().max(10_000).optional(), layout: z.string().max(20).optional(), position })
+  .strict();
+const pagePatch = z.object({ key: z.string().max(100).optional(), title: z.string().max(1000).optional(), narrative: z.string().max(10_000).nullable().optional(), layout: z.string().max(20).optional() }).strict();
+const orderBody = z.object({ order: z.array(id).max(1000) }).strict();
+const cardBody = z.looseObject({ position });
+const cardPatch = z
+  .object({
+    key: z.unknown(),
+    type: z.unknown(),
+    title: z.unknown(),
+    description: z.unknown(),
+    query: z.unknown(),
+    visualization: z.unknown(),
+    options: z.unknown(),
+    drill: z.unknown(),
+    pageId: id.optional(),
+    position,
+  })
+  .partial()
+  .strict();
+const filterBody = z.looseObject({ position });
+const filterPatch = z
+  .object({ name: z.unknown(), label: z.unknown(), type: z.unknown(), dataset: z.unknown(), column: z.unknown(), default: z.unknown(), options: z.unknown(), position })
+  .partial()
+  .strict();
+const shareBody = z.object({ userId: id, level: z.enum(SHARE_LEVELS) }).strict();
+const exportQuery = z.object({ version: z.enum(['draft', 'published']).default('draft') }).strict();
+
+const S = '/api/stories';
+const ROUTES: Array<[HttpMethod, string, string, string, z.ZodType?, z.ZodType?]> = [
+  ['get', S, 'List stories: search `q` over title and slug, `collection` (an id or `root`), `status`, `limit` with `cursor` or `offset`; answers `{ items, total, nextCursor }`', 'datasource:read', undefined, listQuery],
+  ['post', S, 'Create a draft story from `{ title, slug?, description?, collectionId? }` (one empty page) or from a whole story definition', 'story:create', newStoryBody],
+  ['post', `${S}/import`, 'Stories as code: create or replace the story of the definition\'s slug, keeping ids by key (idempotent)', 'story:create', storyDefinitionSchema],
+  ['get', `${S}/:id`, 'The story with its draft pages, cards and filters (with ids)', 'datasource:read'],
+  ['patch', `${S}/:id`, 'Change title, description or collection', 'story:edit', storyPatch],
+  ['delete', `${S}/:id`, 'Delete the story (viewers lose it at once)', 'story:delete'],
+  ['post', `${S}/:id/duplicate`, 'A draft copy with new ids under a new slug', 'story:create', duplicateBody],
+  ['post', `${S}/:id/publish`, 'Make the draft the version viewers see (a new version unless unchanged)', 'story:publish'],
+  ['post', `${S}/:id/unpublish`, 'Take the story away from viewers', 'story:publish'],
+  ['get', `${S}/:id/versions`, 'Published versions, newest first', 'datasource:read'],
+  ['get', `${S}/:id/export`, 'The story definition (`?version=published` for the version viewers see)', 'datasource:read', undefined, exportQuery],
+  ['post', `${S}/:id/pages`, 'Add a page (`position` to insert; key made from the title when missing)', 'story:edit', pageBody],
+  ['post', `${S}/:id/pages/reorder`, 'Order the pages: `{ order: [pageId…] }` listing each once', 'story:edit', orderBody],
+  ['patch', `${S}/:id/pages/:pageId`, 'Change a page', 'story:edit', pagePatch],
+  ['delete', `${S}/:id/pages/:pageId`, 'Delete a page and its cards (409 for the last page or a drill target)', 'story:edit'],
+  ['post', `${S}/:id/pages/:pageId/cards`, 'Add a card (the stories-as-code card schema, plus `position`)', 'story:edit', cardDefinitionSchema],
+  ['post', `${S}/:id/pages/:pageId/cards/reorder`, 'Order the cards of a page: `{ order: [cardId…] }`', 'story:edit', orderBody],
+  ['patch', `${S}/:id/cards/:cardId`, 'Change a card (null clears a member); `pageId` and `position` move it', 'story:edit', cardPatch],
+  ['delete', `${S}/:id/cards/:cardId`, 'Delete a card', 'story:edit'],
+  ['post', `${S}/:id/filters`, 'Add a story filter', 'story:edit', filterDefinitionSchema],
+  ['patch', `${S}/:id/filters/:filterId`, 'Change a story filter', 'story:edit', filterPatch],
+  ['delete', `${S}/:id/filters/:filterId`, 'Delete a story filter (409 when a drill sets it)', 'story:edit'],
+  ['get', `${S}/:id/shares`, 'Users the story is shared with', 'datasource:read'],
+  ['post', `${S}/:id/shares`, 'Share with a user of the organisation: `{ userId, level: view|edit|admin }`', 'share:grant', shareBody],
+  ['delete', `${S}/:id/shares/:userId`, 'Stop sharing with a user', 'share:grant'],
+];
+for (const [method, path, summary, permission, body, query] of ROUTES) {
+  describeRoute({ method, path, summary, tags: ['stories'], auth: 'admin', permission, ...(body ? { body } : {}), ...(query ? { query } : {}) });
+}
+
+export function storySummary(row: StoryRow) {
+  return {
+    id: row.id,
+    slug: row.slug,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    collectionId: row.collection_id,
+    publishedVersion: row.published_version,
+    publishedAt: row.published_at?.toISOString() ?? null,
+    /** The draft was edited after the version viewers see was published. */
+    hasUnpublishedChanges: row.status === 'published' && row.published_at !== null && row.updated_at > row.published_at,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function storyDetail(row: StoryRow, draft: DraftStory) {
+  return { ...storySummary(row), filters: draft.filters, pages: draft.pages };
+}
+
+const shareView = (s: StoryShare) => ({ ...s, createdAt: s.createdAt.toISOString() });
+
+function cardView(draft: DraftStory, cardId: string) {
+  for (const page of draft.pages) {
+    const card = page.cards.find((c) => c.id === cardId);
+    if (card) return { ...card, pageId: page.id };
+  }
+  throw new InsightError('ERR_CARD_NOT_FOUND');
+}
+
+const pageView = (draft: DraftStory, pageId: string | undefined) => draft.pages.find((p) => p.id === pageId);
+const filterView = (draft: DraftStory, filterId: string | undefined) => draft.filters.find((f) => f.id === filterId);
+
+export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
+  const app = adminApp(deps.auth);
+  const authoring = createStoryAuthoring(deps.db, deps.stories);
+  const shares = createStoryShares(deps.db);
+  const storyId = (c: Context<AdminEnv>) => {
+    const value = c.req.param('id');
+    if (!value || value.length > 100) throw new InsightError('ERR_STORY_NOT_FOUND');
+    return value;
+  };
+  const param = (c: Context<AdminEnv>, name: string) => idParam(c.req.param(name));
+
+  /** Importing or creating from a definition: publishing (or taking a published story away) needs story:publish too. */
+  async function importAs(c: Context<AdminEnv>, definition: unknown, options: { mustBeNew: boolean }) {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:create');
+    const parsed = storyDefinitionSchema.safeParse(definition);
+    if (!parsed.success) throw validationError(parsed.error, 'The story definition is not valid');
+    const existing = await deps.db.selectFrom('stories').select(['id', 'status']).where('org_id', '=', admin.orgId).where('slug', '=', parsed.data.slug).executeTakeFirst();
+    if (existing && options.mustBeNew) throw new InsightError('ERR_CONFLICT', `A story with the slug "${parsed.data.slug}" already exists`, { slug: parsed.data.slug });
+    if (existing) requirePermission(admin, 'story:edit');
+    if (parsed.data.status === 'published' || existing?.status === 'published') requirePermission(admin, 'story:publish');
+    return deps.stories.importStory(admin.orgId, parsed.data, { actor: admin.keyId });
+  }
+
+  async function detail(orgId: string, id: string) {
+    const { story, draft } = await authoring.draft(orgId, id);
+    return storyDetail(story, draft);
+  }
+
+  app.get('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    const page = await authoring.list(admin.orgId, queryParams(c.req.url, listQuery));
+    return c.json({ items: page.items.map(storySummary), total: page.total, nextCursor: page.nextCursor });
+  });
+
+  app.post('/', async (c) => {
+    const admin = c.get('admin');
+    const body = await jsonBody(c.req.raw, z.record(z.string(), z.unknown()));
+    if ('pages' in body) {
+      const result = await importAs(c, body, { mustBeNew: true });
+      return c.json(await detail(admin.orgId, result.id), 201);
+    }
+    requirePermission(admin, 'story:create');
+    const parsed = newStoryBody.safeParse(body);
+    if (!parsed.success) throw validationError(parsed.error, 'The body is not valid');
+    const story = await authoring.create(admin.orgId, parsed.data);
+    return c.json(await detail(admin.orgId, story.id), 201);
+  });
+
+  app.post('/import', async (c) => {
+    const body = await jsonBody(c.req.raw, z.unknown());
+    const result = await importAs(c, body, { mustBeNew: false });
+    return c.json(result, result.created ? 201 : 200);
+  });
+
+  app.get('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    return c.json(await detail(admin.orgId, storyId(c)));
+  });
+
+  app.patch('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const patch = await jsonBody(c.req.raw, storyPatch);
+    return c.json(storySummary(await authoring.update(admin.orgId, id, patch)));
+  });
+
+  app.delete('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:delete');
+    await authoring.remove(admin.orgId, storyId(c));
+    return c.body(null, 204);
+  });
+
+  app.post('/:id/duplicate', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:create');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const copy = await authoring.duplicate(admin.orgId, id, await jsonBody(c.req.raw, duplicateBody));
+    return c.json(await detail(admin.orgId, copy.id), 201);
+  });
+
+  app.post('/:id/publish', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:publish');
+    const { story, version, created } = await authoring.publish(admin.orgId, storyId(c), admin.keyId);
+    return c.json({ ...storySummary(story), version, created });
+  });
+
+  app.post('/:id/unpublish', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:publish');
+    return c.json(storySummary(await authoring.unpublish(admin.orgId, storyId(c))));
+  });
+
+  app.get('/:id/versions', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    const versions = await authoring.versions(admin.orgId, storyId(c));
+    return c.json({ items: versions.map((v) => ({ ...v, publishedAt: v.publishedAt.toISOString() })) });
+  });
+
+  app.get('/:id/export', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    const { version } = queryParams(c.req.url, exportQuery);
+    return c.json(await deps.stories.exportStory(admin.orgId, storyId(c), { published: version === 'published' }));
+  });
+
+  // Pages
+  app.post('/:id/pages', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const body = await jsonBody(c.req.raw, pageBody);
+    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => addPage(d, body));
+    return c.json(pageView(draft, edit.id), 201);
+  });
+
+  app.post('/:id/pages/reorder', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const { order } = await jsonBody(c.req.raw, orderBody);
+    const { draft } = await authoring.edit(admin.orgId, id, (d) => reorderPages(d, order));
+    return c.json({ pages: draft.pages.map((p) => ({ id: p.id, key: p.key, title: p.title })) });
+  });
+
+  app.patch('/:id/pages/:pageId', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const body = await jsonBody(c.req.raw, pagePatch);
+    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => updatePage(d, param(c, 'pageId'), body));
+    return c.json(pageView(draft, edit.id));
+  });
+
+  app.delete('/:id/pages/:pageId', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    await authoring.edit(admin.orgId, storyId(c), (d) => removePage(d, param(c, 'pageId')));
+    return c.body(null, 204);
+  });
+
+  // Cards
+  app.post('/:id/pages/:pageId/cards', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const { position: at, ...card } = await jsonBody(c.req.raw, cardBody);
+    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => addCard(d, param(c, 'pageId'), card, at));
+    return c.json(cardView(draft, edit.id as string), 201);
+  });
+
+  app.post('/:id/pages/:pageId/cards/reorder', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const { order } = await jsonBody(c.req.raw, orderBody);
+    const pageId = param(c, 'pageId');
+    const { draft } = await authoring.edit(admin.orgId, id, (d) => reorderCards(d, pageId, order));
+    return c.json(pageView(draft, pageId));
+  });
+
+  app.patch('/:id/cards/:cardId', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const { pageId, position: at, ...patch } = await jsonBody(c.req.raw, cardPatch);
+    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => updateCard(d, param(c, 'cardId'), patch, { pageId, position: at }));
+    return c.json(cardView(draft, edit.id as string));
+  });
+
+  app.delete('/:id/cards/:cardId', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    await authoring.edit(admin.orgId, storyId(c), (d) => removeCard(d, param(c, 'cardId')));
+    return c.body(null, 204);
+  });
+
+  // Story filters
+  app.post('/:id/filters', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const { position: at, ...filter } = await jsonBody(c.req.raw, filterBody);
+    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => addFilter(d, filter, at));
+    return c.json(filterView(draft, edit.id), 201);
+  });
+
+  app.patch('/:id/filters/:filterId', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const { position: at, ...patch } = await jsonBody(c.req.raw, filterPatch);
+    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => updateFilter(d, param(c, 'filterId'), patch, at));
+    return c.json(filterView(draft, edit.id));
+  });
+
+  app.delete('/:id/filters/:filterId', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'story:edit');
+    await authoring.edit(admin.orgId, storyId(c), (d) => removeFilter(d, param(c, 'filterId')));
+    return c.body(null, 204);
+  });
+
+  // Shares
+  app.get('/:id/shares', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'datasource:read');
+    return c.json({ items: (await shares.list(admin.orgId, storyId(c))).map(shareView) });
+  });
+
+  app.post('/:id/shares', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'share:grant');
+    const id = storyId(c);
+    await authoring.get(admin.orgId, id);
+    const body = await jsonBody(c.req.raw, shareBody);
+    const { share, created } = await shares.grant(admin.orgId, id, { ...body, grantedBy: admin.keyId });
+    return c.json(shareView(share), created ? 201 : 200);
+  });
+
+  app.delete('/:id/shares/:userId', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'share:grant');
+    await shares.revoke(admin.orgId, storyId(c), param(c, 'userId'));
+    return c.body(null, 204);
+  });
+
+  return app;
+}

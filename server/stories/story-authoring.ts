@@ -1,0 +1,268 @@
+/**
+ * Story authoring in the platform store: stories of one organisation, their
+ * drafts, publishing and versions. Every query is confined to the caller's
+ * organisation (another organisation's story is ERR_STORY_NOT_FOUND), every
+ * draft edit runs in a transaction holding the story row, and every write
+ * drops the story repository's loaded stories, so a publish reaches viewers
+ * on this instance at once.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { InsightError } from '../errors/insight-error.ts';
+import { isUniqueViolation } from '../store/is-unique-violation.ts';
+import type { StoreSchema, StoryRow } from '../store/store-schema.ts';
+import { checkDraft, definitionToDraft, draftToDefinition, publishDraft, randomId, readDraft, snapshotToDraft, writeDraft, type DraftStory } from './story-draft.ts';
+import { keyFromTitle, type DraftEdit } from './story-edits.ts';
+import type { StoryRepository } from './story-repository.ts';
+
+export interface StoryListOptions {
+  limit: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string | undefined;
+  /** Skips this many stories (instead of a cursor). */
+  offset?: number | undefined;
+  /** Text contained in the title or the slug, ignoring case. */
+  q?: string | undefined;
+  /** Stories directly in this collection; `root` for those in none. */
+  collection?: string | undefined;
+  status?: 'draft' | 'published' | undefined;
+}
+
+export interface StoryListPage {
+  items: StoryRow[];
+  /** Stories matching the search, over all pages. */
+  total: number;
+  nextCursor: string | null;
+}
+
+export interface NewStory {
+  title: string;
+  slug?: string | undefined;
+  description?: string | undefined;
+  collectionId?: string | null | undefined;
+}
+
+export interface StoryVersion {
+  version: number;
+  publishedAt: Date;
+  publishedBy: string | null;
+}
+
+export interface StoryAuthoring {
+  list(orgId: string, options: StoryListOptions): Promise<StoryListPage>;
+  get(orgId: string, id: string): Promise<StoryRow>;
+  /** The story and its draft (pages, cards and filters with their ids). */
+  draft(orgId: string, id: string): Promise<{ story: StoryRow; draft: DraftStory }>;
+  /** A draft story with one empty page. Throws ERR_CONFLICT when the slug is taken. */
+  create(orgId: string, input: NewStory): Promise<StoryRow>;
+  update(orgId: string, id: string, patch: { title?: string | undefined; description?: string | null | undefined; collectionId?: string | null | undefined }): Promise<StoryRow>;
+  remove(orgId: string, id: string): Promise<void>;
+  /** A draft copy with new ids under a new slug (shares and versions are not copied). */
+  duplicate(orgId: string, id: string, input: { slug?: string | undefined; title?: string | undefined }): Promise<StoryRow>;
+  publish(orgId: string, id: string, actor: string | null): Promise<{ story: StoryRow; version: number; created: boolean }>;
+  unpublish(orgId: string, id: string): Promise<StoryRow>;
+  versions(orgId: string, id: string): Promise<StoryVersion[]>;
+  /** The draft as a given version published it. */
+  version(orgId: string, id: string, version: number): Promise<DraftStory>;
+  /** Applies an edit to the draft, checks the whole story and saves it; returns the saved draft and the edit. */
+  edit(orgId: string, id: string, apply: (draft: DraftStory) => DraftEdit): Promise<{ draft: DraftStory; edit: DraftEdit }>;
+  /** Throws ERR_NOT_FOUND unless the collection belongs to the organisation. */
+  checkCollection(orgId: string, collectionId: string): Promise<void>;
+}
+
+function encodeCursor(row: StoryRow): string {
+  return Buffer.from(JSON.stringify([row.title, row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
+  } catch {
+    // falls through to the validation error
+  }
+  throw new InsightError('ERR_VALIDATION', 'The cursor is not valid', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
+}
+
+/** `%`, `_` and the escape character itself match literally in a LIKE pattern. */
+const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const slugConflict = (slug: string) => new InsightError('ERR_CONFLICT', `A story with the slug "${slug}" already exists`, { slug });
+
+/**
+ * @example
+ * const authoring = createStoryAuthoring(store.db, services.stories);
+ * const story = await authoring.create(orgId, { title: 'Churn' });
+ * await authoring.edit(orgId, story.id, (draft) => addPage(draft, { title: 'Cohorts' }));
+ * await authoring.publish(orgId, story.id, 'k_123');
+ */
+export function createStoryAuthoring(db: Kysely<StoreSchema>, stories: Pick<StoryRepository, 'forget'>): StoryAuthoring {
+  async function getIn(tx: Kysely<StoreSchema> | Transaction<StoreSchema>, orgId: string, id: string, lock = false): Promise<StoryRow> {
+    let query = tx.selectFrom('stories').selectAll().where('org_id', '=', orgId).where('id', '=', id);
+    if (lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) throw new InsightError('ERR_STORY_NOT_FOUND');
+    return row;
+  }
+
+  async function checkCollection(orgId: string, collectionId: string): Promise<void> {
+    const found = await db.selectFrom('collections').select('id').where('org_id', '=', orgId).where('id', '=', collectionId).executeTakeFirst();
+    if (!found) throw new InsightError('ERR_NOT_FOUND', 'The collection does not exist', { errors: [{ path: 'collectionId', message: 'no such collection' }] });
+  }
+
+  /** A free slug made from a title: the title's key, then -2, -3… */
+  async function freeSlug(orgId: string, title: string): Promise<string> {
+    const base = keyFromTitle(title, 'story', new Set());
+    const taken = await db.selectFrom('stories').select('slug').where('org_id', '=', orgId).where('slug', 'like', `${base.replace(/[\\%_]/g, (c) => `\\${c}`)}%`).execute();
+    return keyFromTitle(base, 'story', new Set(taken.map((r) => r.slug)));
+  }
+
+  async function insertStory(orgId: string, draft: DraftStory, collectionId: string | null): Promise<StoryRow> {
+    try {
+      return await db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('stories')
+          .values({ id: draft.id, org_id: orgId, slug: draft.slug, title: draft.title, description: draft.description ?? null, status: 'draft', collection_id: collectionId })
+          .execute();
+        await writeDraft(tx, draft);
+        return getIn(tx, orgId, draft.id);
+      });
+    } catch (error) {
+      throw isUniqueViolation(error) ? slugConflict(draft.slug) : error;
+    }
+  }
+
+  async function changed<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } finally {
+      stories.forget();
+    }
+  }
+
+  return {
+    async list(orgId, options) {
+      let query = db.selectFrom('stories').where('org_id', '=', orgId);
+      if (options.q) {
+        const pattern = containsPattern(options.q);
+        query = query.where((eb) => eb.or([eb('title', 'ilike', pattern), eb('slug', 'ilike', pattern)]));
+      }
+      if (options.collection === 'root') query = query.where('collection_id', 'is', null);
+      else if (options.collection) query = query.where('collection_id', '=', options.collection);
+      if (options.status) query = query.where('status', '=', options.status);
+      const { total } = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
+      let page = query.selectAll();
+      if (options.cursor) {
+        const [title, id] = decodeCursor(options.cursor);
+        page = page.where((eb) => eb.or([eb('title', '>', title), eb.and([eb('title', '=', title), eb('id', '>', id)])]));
+      }
+      if (options.offset) page = page.offset(options.offset);
+      const rows = await page.orderBy('title').orderBy('id').limit(options.limit + 1).execute();
+      const items = rows.slice(0, options.limit);
+      const last = items.at(-1);
+      return { items, total: Number(total), nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+    },
+
+    get: (orgId, id) => getIn(db, orgId, id),
+
+    async draft(orgId, id) {
+      const story = await getIn(db, orgId, id);
+      return { story, draft: await readDraft(db, story) };
+    },
+
+    async create(orgId, input) {
+      if (input.collectionId) await checkCollection(orgId, input.collectionId);
+      const slug = input.slug ?? (await freeSlug(orgId, input.title));
+      const draft = checkDraft(
+        {
+          id: randomId('s'),
+          slug,
+          title: input.title,
+          ...(input.description !== undefined ? { description: input.description } : {}),
+          filters: [],
+          pages: [{ id: randomId('p'), key: 'page-1', title: 'Page 1', layout: 'grid', cards: [] }],
+        },
+        {},
+      );
+      return changed(insertStory(orgId, draft, input.collectionId ?? null));
+    },
+
+    async update(orgId, id, patch) {
+      if (patch.collectionId) await checkCollection(orgId, patch.collectionId);
+      return changed(
+        db.transaction().execute(async (tx) => {
+          const story = await getIn(tx, orgId, id, true);
+          const content: { title?: string; description?: string | null; updated_at?: Date } = {};
+          if (patch.title !== undefined && patch.title !== story.title) content.title = patch.title;
+          if (patch.description !== undefined && patch.description !== story.description) content.description = patch.description;
+          // Title and description are part of what viewers see; the collection is only where authors file it.
+          if (Object.keys(content).length > 0) content.updated_at = new Date();
+          const set = { ...content, ...(patch.collectionId !== undefined ? { collection_id: patch.collectionId } : {}) };
+          if (Object.keys(set).length > 0) await tx.updateTable('stories').set(set).where('id', '=', id).execute();
+          return getIn(tx, orgId, id);
+        }),
+      );
+    },
+
+    async remove(orgId, id) {
+      const removed = await changed(db.deleteFrom('stories').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst());
+      if (Number(removed.numDeletedRows) === 0) throw new InsightError('ERR_STORY_NOT_FOUND');
+    },
+
+    async duplicate(orgId, id, input) {
+      const source = await getIn(db, orgId, id);
+      const title = input.title ?? `${source.title} (copy)`.slice(0, 200);
+      const slug = input.slug ?? (await freeSlug(orgId, `${source.slug}-copy`));
+      const definition = { ...draftToDefinition(await readDraft(db, source), 'draft'), slug, title };
+      const draft = checkDraft(definitionToDraft(definition, randomId('s')));
+      return changed(insertStory(orgId, draft, source.collection_id));
+    },
+
+    async publish(orgId, id, actor) {
+      return changed(
+        db.transaction().execute(async (tx) => {
+          const story = await getIn(tx, orgId, id, true);
+          const draft = checkDraft(await readDraft(tx, story));
+          const { version, created } = await publishDraft(tx, draft, actor);
+          return { story: await getIn(tx, orgId, id), version, created };
+        }),
+      );
+    },
+
+    async unpublish(orgId, id) {
+      return changed(
+        db.transaction().execute(async (tx) => {
+          await getIn(tx, orgId, id, true);
+          await tx.updateTable('stories').set({ status: 'draft', published_version: null, published_at: null, published_by: null }).where('id', '=', id).execute();
+          return getIn(tx, orgId, id);
+        }),
+      );
+    },
+
+    async versions(orgId, id) {
+      await getIn(db, orgId, id);
+      const rows = await db.selectFrom('story_versions').select(['version', 'published_at', 'published_by']).where('story_id', '=', id).orderBy('version', 'desc').execute();
+      return rows.map((r) => ({ version: r.version, publishedAt: r.published_at, publishedBy: r.published_by }));
+    },
+
+    async version(orgId, id, version) {
+      await getIn(db, orgId, id);
+      const row = await db.selectFrom('story_versions').select('definition').where('story_id', '=', id).where('version', '=', version).executeTakeFirst();
+      if (!row) throw new InsightError('ERR_NOT_FOUND', 'The story has no such version');
+      return snapshotToDraft(row.definition);
+    },
+
+    async edit(orgId, id, apply) {
+      return changed(
+        db.transaction().execute(async (tx) => {
+          const story = await getIn(tx, orgId, id, true);
+          const edit = apply(await readDraft(tx, story));
+          const draft = checkDraft(edit.draft, { ...(edit.focus ? { focus: edit.focus } : {}), ...(edit.code ? { code: edit.code } : {}) });
+          await writeDraft(tx, draft);
+          return { draft, edit };
+        }),
+      );
+    },
+
+    checkCollection,
+  };
+}
