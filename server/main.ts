@@ -1,35 +1,42 @@
 /**
  * Starts the InsightEngine server: `node --import tsx server/main.ts`.
+ * SIGTERM or SIGINT drains it: `/readyz` answers 503, no new connections are
+ * accepted, in-flight requests finish (at most INSIGHT_SHUTDOWN_TIMEOUT_MS),
+ * then pools, cache and store close.
  */
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
+import { gracefulShutdown } from './ops/graceful-shutdown.ts';
+import { createLogger } from './ops/logger.ts';
 import { createServices } from './services.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function startServer(config = loadConfig()) {
   const log = (message: string) => console.log(`[insight] ${message}`);
+  // Structured lines (requests, warnings) on stderr; the human start-up messages stay on stdout.
+  const structured = createLogger({ level: config.logLevel, write: (text) => process.stderr.write(text + '\n') });
   const services = await createServices(config, { log });
   const app = createApp(services, {
     staticDir: path.join(root, 'dist', 'embed'),
-    log: (line) => console.error(JSON.stringify(line)),
+    log: structured,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    log('shutting down: finishing in-flight requests');
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await services.close();
-  };
+  const shutdown = gracefulShutdown({
+    server: server as Server,
+    lifecycle: services.ops.lifecycle,
+    closeServices: () => services.close(),
+    timeoutMs: config.shutdownTimeoutMs,
+    log: structured,
+  });
   return { url: `http://${config.host}:${port}`, port, services, shutdown };
 }
 
@@ -38,6 +45,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const running = await startServer();
   console.log(`[insight] InsightEngine listening on ${running.url} (ready in ${Date.now() - started} ms)`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void running.shutdown().then(() => process.exit(0)));
+    process.once(signal, () => void running.shutdown().then(({ timedOut }) => process.exit(timedOut ? 1 : 0)));
   }
 }
