@@ -20,7 +20,7 @@ import { signEmbedToken } from '../sdk/sign-embed-token.ts';
 import { adminClient, TEST_ADMIN_KEY } from '../server/testing/admin-fixtures.ts';
 import { POSTGRES_URL } from '../server/testing/services.ts';
 import { createTestServer, TEST_EMBED_SECRET } from '../server/testing/test-services.ts';
-import { isMain, withCleanup } from './bench-kit.ts';
+import { BENCH_RATE_LIMIT, isMain, withCleanup } from './bench-kit.ts';
 import type { LoadPlan, LoadResult } from './load-client.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -64,7 +64,7 @@ export async function benchLoad(options: { seconds?: number; rate?: number } = {
   const rate = options.rate ?? Number(process.env['INSIGHT_LOAD_RATE'] ?? 500);
   const owner = new pg.Client({ connectionString: POSTGRES_URL });
   await owner.connect();
-  const server = await createTestServer({ demo: false });
+  const server = await createTestServer({ demo: false, rateLimit: BENCH_RATE_LIMIT });
   let listener: ReturnType<typeof serve> | undefined;
   return withCleanup(
     async () => {

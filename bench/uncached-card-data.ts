@@ -32,7 +32,7 @@ import type { StructuredQuery } from '../server/query/structured-query.ts';
 import { adminClient, TEST_ADMIN_KEY } from '../server/testing/admin-fixtures.ts';
 import { MYSQL_URL, POSTGRES_URL, serviceAvailable } from '../server/testing/services.ts';
 import { createTestServer, type TestServer } from '../server/testing/test-services.ts';
-import { isMain, ms, summarize, withCleanup, type Summary } from './bench-kit.ts';
+import { BENCH_RATE_LIMIT, isMain, ms, summarize, withCleanup, type Summary } from './bench-kit.ts';
 
 export const UNCACHED_TARGET_RATIO = 1.15;
 
@@ -373,7 +373,7 @@ export async function benchUncachedCardData(
     else result.skipped.push(dialect);
   }
 
-  const server = await createTestServer({ demo: false });
+  const server = await createTestServer({ demo: false, rateLimit: BENCH_RATE_LIMIT });
   const targets: Target[] = [];
   await withCleanup(
     async () => {
