@@ -2,6 +2,9 @@
  * The embed signing keys of all organisations, looked up by `kid`. Keys are
  * kept decrypted in memory for a short time so verifying a token costs no
  * store round trip on the hot path; `forget()` drops them after a change.
+ * The same snapshot holds the revoked token ids (`jti`) of every
+ * organisation, so a revocation reaches this instance at once (forget) and
+ * every other instance within the cache lifetime.
  */
 import type { Kysely } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
@@ -16,17 +19,49 @@ export interface EmbedKey {
   maxTtlSeconds: number;
 }
 
+/** What a token's first accepted use tells the audit log. */
+export interface EmbedTokenUse {
+  orgId: string;
+  keyId: string;
+  story: string;
+  sub: string | undefined;
+  jti: string | undefined;
+  exp: number;
+  permissions: readonly string[];
+  params: Readonly<Record<string, string | number | boolean>>;
+  /** `jti:<jti>` or `sha256:<hash of the token>`: what makes the use "first". */
+  ref: string;
+}
+
 export interface EmbedKeyRing {
   /** The active key named by `kid`, or the default organisation's primary key when the token names none. */
   resolve(kid: string | undefined): Promise<EmbedKey | undefined>;
+  /** Whether the organisation revoked this token id (POST /api/embed-keys/revoked-tokens). */
+  isTokenRevoked(orgId: string, jti: string): Promise<boolean>;
+  /** Every origin some active key allows, for CORS preflights, which carry no token. */
+  allowedOrigins(): Promise<ReadonlySet<string>>;
+  /** Called by verification the first time this instance accepts a token. */
+  noteTokenUse(use: EmbedTokenUse): void;
   forget(): void;
 }
 
-export function createEmbedKeyRing(db: Kysely<StoreSchema>, box: SecretBox, options: { defaultOrgId: string; ttlMs?: number }): EmbedKeyRing {
+export interface EmbedKeyRingOptions {
+  defaultOrgId: string;
+  ttlMs?: number;
+  /** Told of each token's first accepted use on this instance (the audit log records it once across instances). */
+  onTokenFirstUse?: (use: EmbedTokenUse) => void;
+}
+
+export function createEmbedKeyRing(db: Kysely<StoreSchema>, box: SecretBox, options: EmbedKeyRingOptions): EmbedKeyRing {
   const ttlMs = options.ttlMs ?? 30_000;
-  let cached: { at: number; byId: Map<string, EmbedKey>; primary: EmbedKey | undefined } | undefined;
+  let cached: { at: number; byId: Map<string, EmbedKey>; primary: EmbedKey | undefined; revoked: Set<string>; origins: Set<string> } | undefined;
+  // Refs already reported by this instance: a busy token is reported once, not once per cache reload.
+  const reported = new Set<string>();
 
   async function load() {
+    const revokedRows = await db.selectFrom('revoked_embed_tokens').select(['org_id', 'jti']).where('expires_at', '>', new Date(Date.now() - 60_000)).execute();
+    const revoked = new Set(revokedRows.map((r) => `${r.org_id}\n${r.jti}`));
+    const origins = new Set<string>();
     const rows = await db.selectFrom('embed_keys').selectAll().where('revoked_at', 'is', null).orderBy('created_at').execute();
     const byId = new Map<string, EmbedKey>();
     let primary: EmbedKey | undefined;
@@ -40,16 +75,31 @@ export function createEmbedKeyRing(db: Kysely<StoreSchema>, box: SecretBox, opti
         maxTtlSeconds: row.max_ttl_seconds,
       };
       byId.set(row.id, key);
+      for (const origin of row.allowed_origins) origins.add(origin);
       if (!primary && row.org_id === options.defaultOrgId) primary = key;
     }
-    cached = { at: Date.now(), byId, primary };
+    cached = { at: Date.now(), byId, primary, revoked, origins };
     return cached;
   }
 
+  const current = async () => (cached && Date.now() - cached.at < ttlMs ? cached : await load());
+
   return {
     async resolve(kid) {
-      const ring = cached && Date.now() - cached.at < ttlMs ? cached : await load();
+      const ring = await current();
       return kid === undefined ? ring.primary : ring.byId.get(kid);
+    },
+    async isTokenRevoked(orgId, jti) {
+      return (await current()).revoked.has(`${orgId}\n${jti}`);
+    },
+    async allowedOrigins() {
+      return (await current()).origins;
+    },
+    noteTokenUse(use) {
+      if (!options.onTokenFirstUse || reported.has(use.ref)) return;
+      if (reported.size >= 100_000) reported.clear();
+      reported.add(use.ref);
+      options.onTokenFirstUse(use);
     },
     forget() {
       cached = undefined;

@@ -3,6 +3,7 @@
  * audience, a required expiry no further than the key allows, and claims of
  * the documented shape. jose's errors become our stable codes here, at the edge.
  */
+import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_PERMISSIONS, EMBED_AUDIENCE, MAX_TOKEN_LIFETIME_SECONDS, type EmbedPermission } from '../../sdk/protocol.ts';
@@ -60,7 +61,10 @@ export async function verifyEmbedToken(token: string, keys: EmbedKeyRing, now: n
   if (known) {
     // The ring hands out the same key object until it reloads; a revoked or rotated key ends the shortcut.
     const key = await keys.resolve(known.kid);
-    if (key === known.key && Math.floor(now / 1000) <= known.viewer.exp + CLOCK_TOLERANCE_SECONDS) return known.viewer;
+    if (key === known.key && Math.floor(now / 1000) <= known.viewer.exp + CLOCK_TOLERANCE_SECONDS) {
+      if (known.viewer.jti !== undefined && (await keys.isTokenRevoked(known.viewer.orgId, known.viewer.jti))) throw new InsightError('ERR_TOKEN_REVOKED');
+      return known.viewer;
+    }
     verified.delete(token);
   }
   return verifyStrictly(token, keys, now);
@@ -99,6 +103,7 @@ async function verifyStrictly(token: string, keys: EmbedKeyRing, now: number): P
   const lifetime = claims.exp - (claims.iat ?? nowSeconds);
   if (lifetime > maxTtl || claims.exp - nowSeconds > maxTtl + CLOCK_TOLERANCE_SECONDS) throw new InsightError('ERR_TOKEN_LIFETIME');
   if (claims.iat !== undefined && claims.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw new InsightError('ERR_TOKEN_INVALID', 'The token was issued in the future');
+  if (claims.jti !== undefined && (await keys.isTokenRevoked(key.orgId, claims.jti))) throw new InsightError('ERR_TOKEN_REVOKED');
   const viewer: EmbedViewer = {
     orgId: key.orgId,
     keyId: key.id,
@@ -115,5 +120,16 @@ async function verifyStrictly(token: string, keys: EmbedKeyRing, now: number): P
   Object.freeze(viewer.params);
   Object.freeze(viewer);
   verified.set(token, { viewer, kid: header.kid, key });
+  keys.noteTokenUse({
+    orgId: viewer.orgId,
+    keyId: viewer.keyId,
+    story: viewer.story,
+    sub: viewer.sub,
+    jti: viewer.jti,
+    exp: viewer.exp,
+    permissions: viewer.permissions,
+    params: viewer.params,
+    ref: viewer.jti !== undefined ? `jti:${viewer.orgId}:${viewer.jti}` : `sha256:${createHash('sha256').update(token).digest('hex')}`,
+  });
   return viewer;
 }

@@ -1,0 +1,79 @@
+/**
+ * `/api/embed-keys`: the organisation's embed signing keys (`kid` = id). The
+ * secret is in the answer to POST only. Revoking a key, or one token by its
+ * `jti`, takes effect on this instance at once and on others within the key
+ * ring's cache lifetime (30 s).
+ */
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { AdminEnv } from '../../auth/admin-auth.ts';
+import { requirePermission } from '../../auth/permissions.ts';
+import { createEmbedKeySchema, revokeTokenSchema, updateEmbedKeySchema } from '../../identity/embed-key-repository.ts';
+import type { Identity } from '../../identity/identity.ts';
+import { jsonBody } from '../json-body.ts';
+import { adminApp, auditBefore, idParam } from './admin-app.ts';
+import { describeRoute } from '../../ops/openapi.ts';
+
+describeRoute({ method: 'get', path: '/api/embed-keys', summary: 'Embed signing keys (kid = id; never the secret)', tags: ['embed-keys'], auth: 'admin', permission: 'system:config' });
+describeRoute({ method: 'post', path: '/api/embed-keys', summary: 'Create an embed key; the secret is in this answer only', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: createEmbedKeySchema });
+describeRoute({ method: 'post', path: '/api/embed-keys/revoked-tokens', summary: 'Revoke one embed token by its jti until its exp', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: revokeTokenSchema });
+describeRoute({ method: 'get', path: '/api/embed-keys/:id', summary: 'One embed key', tags: ['embed-keys'], auth: 'admin', permission: 'system:config' });
+describeRoute({ method: 'patch', path: '/api/embed-keys/:id', summary: 'Change name, allowed origins or maximum token lifetime', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: updateEmbedKeySchema });
+describeRoute({ method: 'delete', path: '/api/embed-keys/:id', summary: 'Revoke an embed key (its tokens stop verifying)', tags: ['embed-keys'], auth: 'admin', permission: 'system:config' });
+
+export interface EmbedKeyRouteDeps {
+  auth: MiddlewareHandler<AdminEnv>;
+  identity: Identity;
+}
+
+export function embedKeyRoutes(deps: EmbedKeyRouteDeps): Hono<AdminEnv> {
+  const { embedKeys } = deps.identity;
+  const app = adminApp(deps.auth);
+
+  app.get('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'system:config');
+    return c.json({ items: await embedKeys.list(admin.orgId) });
+  });
+
+  app.post('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'system:config');
+    const body = await jsonBody(c.req.raw, createEmbedKeySchema);
+    return c.json(await embedKeys.create(admin.orgId, body), 201);
+  });
+
+  // Before '/:id' routes: a token id, not a key.
+  app.post('/revoked-tokens', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'system:config');
+    const body = await jsonBody(c.req.raw, revokeTokenSchema);
+    await embedKeys.revokeToken(admin.orgId, body);
+    return c.json({ jti: body.jti, exp: body.exp }, 201);
+  });
+
+  app.get('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'system:config');
+    return c.json(await embedKeys.get(admin.orgId, idParam(c.req.param('id'))));
+  });
+
+  app.patch('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'system:config');
+    const id = idParam(c.req.param('id'));
+    const body = await jsonBody(c.req.raw, updateEmbedKeySchema);
+    auditBefore(c, await embedKeys.get(admin.orgId, id));
+    return c.json(await embedKeys.update(admin.orgId, id, body));
+  });
+
+  app.delete('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'system:config');
+    const id = idParam(c.req.param('id'));
+    auditBefore(c, await embedKeys.get(admin.orgId, id));
+    await embedKeys.revoke(admin.orgId, id);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

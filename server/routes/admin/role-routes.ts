@@ -1,0 +1,75 @@
+/**
+ * `/api/roles`: the built-in roles (read-only) and the organisation's custom
+ * roles, each a name and a list of permission strings. A custom role grants
+ * at most what its author holds.
+ */
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { AdminEnv } from '../../auth/admin-auth.ts';
+import { requireGrantable, requirePermission } from '../../auth/permissions.ts';
+import type { Identity } from '../../identity/identity.ts';
+import { createRoleSchema, updateRoleSchema } from '../../identity/role-repository.ts';
+import { jsonBody } from '../json-body.ts';
+import { adminApp, auditBefore, idParam } from './admin-app.ts';
+import { describeRoute } from '../../ops/openapi.ts';
+
+describeRoute({ method: 'get', path: '/api/roles', summary: 'Built-in and custom roles', tags: ['roles'], auth: 'admin', permission: 'role:read' });
+describeRoute({ method: 'post', path: '/api/roles', summary: 'Create a custom role from permission strings', tags: ['roles'], auth: 'admin', permission: 'role:write', body: createRoleSchema });
+describeRoute({ method: 'get', path: '/api/roles/:id', summary: 'One role (built-in name or custom id)', tags: ['roles'], auth: 'admin', permission: 'role:read' });
+describeRoute({ method: 'patch', path: '/api/roles/:id', summary: 'Change a custom role (built-ins are read-only)', tags: ['roles'], auth: 'admin', permission: 'role:write', body: updateRoleSchema });
+describeRoute({ method: 'delete', path: '/api/roles/:id', summary: 'Delete a custom role nobody holds', tags: ['roles'], auth: 'admin', permission: 'role:delete' });
+
+export interface RoleRouteDeps {
+  auth: MiddlewareHandler<AdminEnv>;
+  identity: Identity;
+}
+
+export function roleRoutes(deps: RoleRouteDeps): Hono<AdminEnv> {
+  const { roles } = deps.identity;
+  const app = adminApp(deps.auth);
+
+  app.get('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'role:read');
+    return c.json({ items: await roles.list(admin.orgId) });
+  });
+
+  app.post('/', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'role:write');
+    const body = await jsonBody(c.req.raw, createRoleSchema);
+    requireGrantable(admin, body.permissions);
+    return c.json(await roles.create(admin.orgId, body), 201);
+  });
+
+  app.get('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'role:read');
+    return c.json(await roles.get(admin.orgId, idParam(c.req.param('id'))));
+  });
+
+  app.patch('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'role:write');
+    const id = idParam(c.req.param('id'));
+    const body = await jsonBody(c.req.raw, updateRoleSchema);
+    const before = await roles.get(admin.orgId, id);
+    auditBefore(c, before);
+    // Both the old and the new rights: nobody edits a role above their own, or lifts one past it.
+    requireGrantable(admin, before.permissions);
+    if (body.permissions) requireGrantable(admin, body.permissions);
+    return c.json(await roles.update(admin.orgId, id, body));
+  });
+
+  app.delete('/:id', async (c) => {
+    const admin = c.get('admin');
+    requirePermission(admin, 'role:delete');
+    const id = idParam(c.req.param('id'));
+    const before = await roles.get(admin.orgId, id);
+    auditBefore(c, before);
+    requireGrantable(admin, before.permissions);
+    await roles.remove(admin.orgId, id);
+    return c.body(null, 204);
+  });
+
+  return app;
+}
