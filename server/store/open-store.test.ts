@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { POSTGRES_URL, serviceAvailable } from '../testing/services.ts';
 import { openStore } from './open-store.ts';
 
-const TABLES = ['api_keys', 'cards', 'connection_schemas', 'connections', 'datasets', 'embed_keys', 'filters', 'organisations', 'pages', 'query_history', 'saved_queries', 'stories', 'users'];
+const TABLES = ['api_keys', 'audit_log', 'cards', 'collections', 'connection_schemas', 'connections', 'datasets', 'embed_keys', 'filters', 'login_attempts', 'org_settings', 'organisations', 'pages', 'query_history', 'refresh_tokens', 'revoked_embed_tokens', 'roles', 'saved_queries', 'sessions', 'stories', 'story_shares', 'story_versions', 'users'];
 
 describe('embedded PGlite store', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'insight-store-'));
