@@ -9,15 +9,20 @@ export { InsightCard } from './card/card.ts';
 export { InsightChart } from './chart/chart.ts';
 export { InsightMetric } from './metric/metric.ts';
 export { InsightTable } from './table/table.ts';
+export { InsightAsk } from './ask/ask.ts';
 
 export type { InsightStoryState } from './story/story.component.ts';
+export { fromUrlParam, toUrlParam } from './story/story-state.ts';
 export type { DatePreset, DateRangeFilterValue } from './filter-bar/filter-bar.component.ts';
 export type {
+  InsightDrillDetail,
   InsightErrorDetail,
   InsightEventMap,
   InsightFilterChangeDetail,
+  InsightPageChangeDetail,
   InsightReadyDetail,
   InsightRenderDetail,
+  InsightStateChangeDetail,
   InsightTokenExpiringDetail,
 } from './shared/events.ts';
 export { toVegaLite } from './chart/to-vega-lite.ts';
@@ -28,11 +33,13 @@ export type { InsightClientOptions } from '../sdk/client.ts';
 export type {
   CardData,
   ChartShorthand,
+  DrillTarget,
   FilterValue,
   FilterValues,
   ResultColumn,
   StoryCard,
   StoryFilter,
   StoryPage,
+  StoryState,
   StoryView,
 } from '../sdk/protocol.ts';

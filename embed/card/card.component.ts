@@ -1,11 +1,15 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
 import { html as staticHtml, literal } from 'lit/static-html.js';
+import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { Task, TaskStatus, initialState } from '@lit/task';
 import type { InsightClient } from '../../sdk/client.ts';
-import type { CardData, FilterValues, StoryCard } from '../../sdk/protocol.ts';
+import type { CardData, EmbedPermission, FilterValues, StoryCard } from '../../sdk/protocol.ts';
+import { downloadName, saveBlob, saveUrl, type CardExporter, type ExportFormat } from '../shared/download.ts';
 import { errorDetail, isAbortError } from '../shared/errors.ts';
 import { emit } from '../shared/events.ts';
+import type { MetricComparison } from '../metric/metric.component.ts';
 import { cardStyles } from './card.styles.ts';
+import { renderMarkdown } from './render-markdown.ts';
 
 const HEADINGS = [literal`h1`, literal`h2`, literal`h3`, literal`h4`, literal`h5`, literal`h6`];
 
@@ -25,12 +29,36 @@ export function metricValue(data: CardData): { value: number | null; format: str
   return { value, format: data.columns[index]?.format };
 }
 
+/** The first number of the first row of `rows` (a metric's value, its previous period's value). */
+function firstNumber(columns: CardData['columns'], rows: unknown[][]): number | null {
+  const row = rows[0] ?? [];
+  const index = columns.findIndex((c, i) => c.type === 'number' || typeof row[i] === 'number');
+  const raw = index >= 0 ? row[index] : undefined;
+  return typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : null;
+}
+
+/** The previous period of a metric card's data, when the server sent one. */
+export function metricComparison(data: CardData): MetricComparison | null {
+  if (!data.comparison) return null;
+  return { value: firstNumber(data.columns, data.comparison.rows), label: data.comparison.label };
+}
+
+/** The sparkline values of a metric card's data (`[periodStart, value]` rows), when the server sent them. */
+export function metricSeries(data: CardData): number[] | null {
+  if (!data.series) return null;
+  return data.series.rows.map((r) => Number(r[1])).filter((v) => Number.isFinite(v));
+}
+
+/** What a mark of a chart is called in the drill hint. */
+const MARK_NAMES: Record<string, string> = { bar: 'bar', stacked_bar: 'bar', line: 'point', area: 'point', scatter: 'point', pie: 'slice', donut: 'slice', heatmap: 'cell' };
+
 /**
  * @summary One card of a story: its title and its content (chart, metric,
  * table or text), fetched through the client with the filters that apply to it.
  *
  * @event insight-render - The card's content is painted (for charts, once vega has drawn). Detail: `{ cardId }`.
  * @event insight-error - The card's data could not be loaded. Detail: `{ code, message, cardId }`.
+ * @event insight-drill - From the chart or table of a card with a drill target. Detail: `{ cardId, page, filters, datum }`.
  *
  * @csspart card - The card box (an `<article>` named by its title).
  * @csspart card-header - Title and description.
@@ -38,9 +66,14 @@ export function metricValue(data: CardData): { value: number | null; format: str
  * @csspart card-description - The description under the title.
  * @csspart card-body - The content area.
  * @csspart error - The error message of a card that failed.
+ * @csspart drill-hint - "Select a bar to open …" on a card that drills down.
+ * @csspart menu-button - The button opening the card's download menu.
+ * @csspart menu - The download menu.
+ * @csspart menu-item - Each entry of the menu.
+ * @csspart text - The rendered markdown of a text card.
  * @csspart chart, canvas, data-toggle, data-table - Re-exported from `<insight-chart>`.
- * @csspart metric, metric-label, metric-value - Re-exported from `<insight-metric>`.
- * @csspart table, caption, header-cell, sort-button, cell - Re-exported from `<insight-table>`.
+ * @csspart metric, metric-label, metric-value, metric-delta, sparkline - Re-exported from `<insight-metric>`.
+ * @csspart table, caption, header-cell, sort-button, cell, pager, pager-button - Re-exported from `<insight-table>`.
  *
  * @cssproperty --insight-color-surface - Card background.
  * @cssproperty --insight-color-border - Card border.
@@ -55,6 +88,11 @@ export class InsightCard extends LitElement {
     client: { attribute: false },
     filters: { attribute: false },
     headingLevel: { type: Number, attribute: 'heading-level' },
+    permissions: { attribute: false },
+    exporter: { attribute: false },
+    drillTitle: { attribute: false },
+    _menuOpen: { state: true },
+    _busy: { state: true },
   };
 
   declare card: StoryCard | null;
@@ -63,8 +101,22 @@ export class InsightCard extends LitElement {
   declare filters: FilterValues;
   /** Level of the title heading (default 3, under a story title at 2). */
   declare headingLevel: number;
+  /** The token's permissions; `export` adds CSV and XLSX downloads to the menu. */
+  declare permissions: readonly EmbedPermission[];
+  /** Fetches the card's CSV or XLSX export (set by `<insight-story>`). */
+  declare exporter: CardExporter | null;
+  /** Title of the page a drill opens, for the hint. */
+  declare drillTitle: string;
+  declare private _menuOpen: boolean;
+  declare private _busy: string;
 
   #renderedFor: unknown;
+
+  /** Markdown of a text card (`options.markdown`) as sanitised HTML; marked and DOMPurify load with the first one. */
+  readonly #markdown = new Task(this, {
+    args: () => [this.card?.type === 'text' && typeof this.card.options['markdown'] === 'string' ? this.card.options['markdown'] : null] as const,
+    task: async ([markdown]) => (markdown === null ? null : renderMarkdown(markdown)),
+  });
 
   readonly #data = new Task(this, {
     args: () => [this.client, this.card, JSON.stringify(this.card ? cardFilters(this.card, this.filters) : {})] as const,
@@ -85,6 +137,11 @@ export class InsightCard extends LitElement {
     this.client = null;
     this.filters = {};
     this.headingLevel = 3;
+    this.permissions = [];
+    this.exporter = null;
+    this.drillTitle = '';
+    this._menuOpen = false;
+    this._busy = '';
   }
 
   override connectedCallback(): void {
@@ -107,13 +164,15 @@ export class InsightCard extends LitElement {
     // Charts report their own paint (after vega draws); other types are painted with this update.
     const card = this.card;
     if (!card || card.type === 'chart' || this.#data.status !== TaskStatus.COMPLETE) return;
-    const value = this.#data.value;
-    if (this.#renderedFor === value) return;
-    this.#renderedFor = value;
+    if (card.type === 'text' && this.#markdown.status !== TaskStatus.COMPLETE && this.#markdown.status !== TaskStatus.ERROR) return;
+    // What was painted: the data, or for a text card the card and its rendered markdown.
+    const painted = card.type === 'text' ? `${card.id}\n${String(this.#markdown.value ?? '')}` : this.#data.value;
+    if (this.#renderedFor === painted) return;
+    this.#renderedFor = painted;
     const child = this.renderRoot.querySelector<HTMLElement & { updateComplete?: Promise<unknown> }>('insight-metric, insight-table');
     void Promise.resolve(child?.updateComplete).then(() =>
       requestAnimationFrame(() => {
-        if (this.#renderedFor === value && this.isConnected) emit(this, 'insight-render', { cardId: card.id });
+        if (this.#renderedFor === painted && this.isConnected) emit(this, 'insight-render', { cardId: card.id });
       }),
     );
   }
@@ -126,6 +185,13 @@ export class InsightCard extends LitElement {
   #content(card: StoryCard, data: CardData | null): TemplateResult | typeof nothing {
     switch (card.type) {
       case 'text': {
+        if (typeof card.options['markdown'] === 'string') {
+          const rendered = this.#markdown.value;
+          if (this.#markdown.status === TaskStatus.ERROR) return html`<div class="error" role="alert"><strong>This text could not be shown</strong></div>`;
+          return typeof rendered === 'string'
+            ? html`<div part="text" class="text markdown">${unsafeHTML(rendered)}</div>`
+            : html`<div class="skeleton-rows">${[0, 1, 2].map(() => html`<span class="skeleton row"></span>`)}</div>`;
+        }
         const text = typeof card.options['text'] === 'string' ? card.options['text'] : (card.description ?? '');
         // Plain text only: paragraphs from blank lines, every character escaped by lit.
         const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
@@ -135,12 +201,30 @@ export class InsightCard extends LitElement {
         if (!data) return nothing;
         const { value, format } = metricValue(data);
         const cardFormat = typeof card.options['format'] === 'string' ? card.options['format'] : undefined;
-        return html`<insight-metric exportparts="metric, metric-label, metric-value" .value=${value} .format=${cardFormat ?? format}></insight-metric>`;
+        const good = card.options['goodDirection'] === 'down' ? 'down' : 'up';
+        return html`<insight-metric
+          exportparts="metric, metric-label, metric-value, metric-delta, sparkline"
+          .value=${value}
+          .format=${cardFormat ?? format}
+          .comparison=${metricComparison(data)}
+          .series=${metricSeries(data)}
+          .goodDirection=${good}
+        ></insight-metric>`;
       }
-      case 'table':
+      case 'table': {
+        const pageSize = card.options['pageSize'];
         return data
-          ? html`<insight-table exportparts="table, caption, header-cell, sort-button, cell" hide-caption .label=${card.title} .data=${data}></insight-table>`
+          ? html`<insight-table
+              exportparts="table, caption, header-cell, sort-button, cell, pager, pager-button"
+              hide-caption
+              card-id=${card.id}
+              .label=${card.title}
+              .data=${data}
+              .drill=${card.drill ?? null}
+              .pageSize=${typeof pageSize === 'number' && Number.isInteger(pageSize) && pageSize >= 0 ? pageSize : 10}
+            ></insight-table>`
           : nothing;
+      }
       case 'chart':
         return data && card.visualization
           ? html`<insight-chart
@@ -149,9 +233,130 @@ export class InsightCard extends LitElement {
               .label=${card.title}
               .visualization=${card.visualization}
               .data=${data}
+              .drill=${card.drill ?? null}
             ></insight-chart>`
           : nothing;
     }
+  }
+
+  #drillHint(card: StoryCard): TemplateResult | typeof nothing {
+    if (!card.drill || (card.type !== 'chart' && card.type !== 'table')) return nothing;
+    const mark = card.type === 'table' ? 'row' : (MARK_NAMES[card.visualization?.chartType ?? ''] ?? 'mark');
+    const target = this.drillTitle ? `open ${this.drillTitle}` : 'drill down';
+    return html`<p part="drill-hint" class="drill-hint"><span aria-hidden="true">↳</span> Select a ${mark} to ${target}</p>`;
+  }
+
+  /** Download entries for this card: images of a drawn chart, and the rows when the token may export. */
+  #menuItems(card: StoryCard): Array<{ key: string; label: string }> {
+    const items: Array<{ key: string; label: string }> = [];
+    if (card.type === 'chart' && this.#data.value) items.push({ key: 'png', label: 'Download PNG' }, { key: 'svg', label: 'Download SVG' });
+    if (card.type !== 'text' && this.exporter && this.permissions.includes('export')) {
+      items.push({ key: 'csv', label: 'Download CSV' }, { key: 'xlsx', label: 'Download XLSX' });
+    }
+    return items;
+  }
+
+  #menuButton(): HTMLButtonElement | null {
+    return this.renderRoot.querySelector<HTMLButtonElement>('.menu-button');
+  }
+
+  async #toggleMenu(open: boolean, focus: 'first' | 'last' | 'button' | 'none' = 'first'): Promise<void> {
+    this._menuOpen = open;
+    await this.updateComplete;
+    if (open) {
+      const items = [...this.renderRoot.querySelectorAll<HTMLElement>('[role="menuitem"]')];
+      (focus === 'last' ? items.at(-1) : items[0])?.focus();
+    } else if (focus === 'button') {
+      this.#menuButton()?.focus();
+    }
+  }
+
+  #onMenuKeydown(event: KeyboardEvent): void {
+    const items = [...this.renderRoot.querySelectorAll<HTMLElement>('[role="menuitem"]')];
+    const index = items.indexOf(this.renderRoot.querySelector<HTMLElement>('[role="menuitem"]:focus') ?? (null as never));
+    const move = (to: number) => items[(to + items.length) % items.length]?.focus();
+    switch (event.key) {
+      case 'ArrowDown':
+        move(index + 1);
+        break;
+      case 'ArrowUp':
+        move(index - 1);
+        break;
+      case 'Home':
+        move(0);
+        break;
+      case 'End':
+        move(items.length - 1);
+        break;
+      case 'Escape':
+        void this.#toggleMenu(false, 'button');
+        break;
+      case 'Tab':
+        this._menuOpen = false;
+        return;
+      default:
+        return;
+    }
+    event.preventDefault();
+  }
+
+  #onMenuFocusOut(event: FocusEvent): void {
+    const next = event.relatedTarget as Node | null;
+    if (!next || !this.renderRoot.querySelector('.menu-wrap')?.contains(next)) this._menuOpen = false;
+  }
+
+  async #download(card: StoryCard, key: string): Promise<void> {
+    void this.#toggleMenu(false, 'button');
+    this._busy = key;
+    try {
+      if (key === 'png' || key === 'svg') {
+        const chart = this.renderRoot.querySelector('insight-chart');
+        if (!chart) return;
+        saveUrl(await chart.imageUrl(key), downloadName(card.title, key));
+      } else if (this.exporter) {
+        const blob = await this.exporter(card.id, key as ExportFormat, cardFilters(card, this.filters));
+        saveBlob(blob, downloadName(card.title, key));
+      }
+    } catch (error) {
+      emit(this, 'insight-error', { ...errorDetail(error), cardId: card.id });
+    } finally {
+      this._busy = '';
+    }
+  }
+
+  #menu(card: StoryCard): TemplateResult | typeof nothing {
+    const items = this.#menuItems(card);
+    if (items.length === 0) return nothing;
+    return html`<div class="menu-wrap" @focusout=${this.#onMenuFocusOut} @keydown=${this.#onMenuKeydown}>
+      <button
+        type="button"
+        part="menu-button"
+        class="menu-button"
+        aria-label=${`Download ${card.title}`}
+        aria-haspopup="menu"
+        aria-expanded=${this._menuOpen ? 'true' : 'false'}
+        aria-controls="menu"
+        ?disabled=${this._busy !== ''}
+        @click=${() => void this.#toggleMenu(!this._menuOpen)}
+        @keydown=${(e: KeyboardEvent) => {
+          if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+            e.preventDefault();
+            e.stopPropagation();
+            void this.#toggleMenu(true, e.key === 'ArrowUp' ? 'last' : 'first');
+          }
+        }}
+      >
+        <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+          <path d="M8 2.5v7m0 0-3-3m3 3 3-3M3 11.5v1.5h10v-1.5" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round" />
+        </svg>
+      </button>
+      <div id="menu" part="menu" class="menu" role="menu" aria-label=${`Download ${card.title}`} ?hidden=${!this._menuOpen}>
+        ${items.map(
+          (item) =>
+            html`<button type="button" role="menuitem" part="menu-item" tabindex="-1" @click=${() => void this.#download(card, item.key)}>${item.label}</button>`,
+        )}
+      </div>
+    </div>`;
   }
 
   #skeleton(card: StoryCard): TemplateResult {
@@ -178,10 +383,11 @@ export class InsightCard extends LitElement {
       body = this.#skeleton(card);
     }
     return html`
-      <article part="card" class="card type-${card.type}" aria-labelledby="title" aria-busy=${pending ? 'true' : 'false'}>
+      <article part="card" class="card type-${card.type} ${card.drill ? 'drillable' : ''}" aria-labelledby="title" aria-busy=${pending ? 'true' : 'false'}>
         <header part="card-header">
-          ${this.#heading(card.title)}
+          <div class="heading-row">${this.#heading(card.title)} ${this.#menu(card)}</div>
           ${card.description ? html`<p part="card-description" class="description">${card.description}</p>` : nothing}
+          ${this.#drillHint(card)}
         </header>
         <div part="card-body" class="body ${pending && data ? 'refreshing' : ''}">${body}</div>
       </article>

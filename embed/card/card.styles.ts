@@ -28,6 +28,104 @@ export const cardStyles = [
       gap: 2px;
     }
 
+    @media (max-width: 480px) {
+      .card {
+        padding: calc(var(--ie-space) * 0.875);
+      }
+    }
+
+    .heading-row {
+      display: flex;
+      align-items: flex-start;
+      justify-content: space-between;
+      gap: 8px;
+      min-width: 0;
+    }
+
+    .heading-row .title {
+      min-width: 0;
+      overflow-wrap: anywhere;
+    }
+
+    .drill-hint {
+      margin: 2px 0 0;
+      font-size: 12px;
+      line-height: 1.4;
+      color: var(--ie-accent);
+    }
+
+    .menu-wrap {
+      position: relative;
+      flex: none;
+      margin: -4px -6px 0 0;
+    }
+
+    .menu-button {
+      display: grid;
+      place-items: center;
+      width: 28px;
+      height: 28px;
+      padding: 0;
+      color: var(--ie-muted);
+      background: none;
+      border: 1px solid transparent;
+      border-radius: 6px;
+      cursor: pointer;
+    }
+
+    .menu-button:hover,
+    .menu-button[aria-expanded='true'] {
+      color: var(--ie-text);
+      background: var(--ie-subtle);
+    }
+
+    .menu-button:focus-visible,
+    .menu [role='menuitem']:focus-visible {
+      outline: none;
+      border-color: var(--ie-accent);
+      box-shadow: var(--ie-focus-ring);
+    }
+
+    .menu-button:disabled {
+      cursor: progress;
+      opacity: 0.6;
+    }
+
+    .menu {
+      position: absolute;
+      inset-inline-end: 0;
+      top: calc(100% + 4px);
+      z-index: 10;
+      display: grid;
+      min-width: 168px;
+      padding: 4px;
+      background: var(--ie-surface);
+      border: 1px solid var(--ie-border);
+      border-radius: 8px;
+      box-shadow: 0 8px 24px rgb(16 24 40 / 0.14);
+    }
+
+    .menu[hidden] {
+      display: none;
+    }
+
+    .menu [role='menuitem'] {
+      font: inherit;
+      font-size: 13px;
+      text-align: start;
+      color: var(--ie-text);
+      background: none;
+      border: 1px solid transparent;
+      border-radius: 6px;
+      padding: 6px 10px;
+      cursor: pointer;
+    }
+
+    .menu [role='menuitem']:hover,
+    .menu [role='menuitem']:focus {
+      background: var(--ie-subtle);
+    }
+
     .title {
       margin: 0;
       font-size: 14px;
@@ -67,6 +165,62 @@ export const cardStyles = [
 
     .text p:last-child {
       margin-bottom: 0;
+    }
+
+    .markdown {
+      font-size: 14px;
+      line-height: 1.6;
+      overflow-wrap: anywhere;
+    }
+
+    .markdown > :first-child {
+      margin-top: 0;
+    }
+
+    .markdown > :last-child {
+      margin-bottom: 0;
+    }
+
+    .markdown h1,
+    .markdown h2,
+    .markdown h3,
+    .markdown h4 {
+      font-size: 15px;
+      line-height: 1.35;
+      margin: 1em 0 0.4em;
+    }
+
+    .markdown ul,
+    .markdown ol {
+      margin: 0 0 0.75em;
+      padding-inline-start: 1.25em;
+    }
+
+    .markdown li + li {
+      margin-top: 0.25em;
+    }
+
+    .markdown a {
+      color: var(--ie-accent);
+    }
+
+    .markdown code {
+      font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+      font-size: 12.5px;
+      padding: 1px 4px;
+      border-radius: 4px;
+      background: var(--ie-subtle);
+    }
+
+    .markdown img {
+      max-width: 100%;
+    }
+
+    .markdown blockquote {
+      margin: 0 0 0.75em;
+      padding-inline-start: 12px;
+      border-inline-start: 3px solid var(--ie-border);
+      color: var(--ie-muted);
     }
 
     .skeleton.metric {

@@ -1,8 +1,10 @@
 import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import { createInsightClient } from '../../sdk/client.ts';
 import type { StoryCard } from '../../sdk/protocol.ts';
 import type { InsightErrorDetail, InsightRenderDetail } from '../shared/events.ts';
 import { demoStory, shadow, shadowAll, testServer, testToken, until } from '../testing/fixtures.ts';
+import { createCardExporter } from '../shared/download.ts';
 import { cardFilters, type InsightCard } from './card.component.ts';
 import './card.ts';
 
@@ -121,5 +123,92 @@ describe('<insight-card>', () => {
     const alert = shadow(el, '[role="alert"]');
     expect(alert.textContent).to.contain('ERR_POLICY_PARAM_MISSING');
     await expect(el).to.be.accessible();
+  });
+});
+
+/** Records the links `saveUrl` clicks (instead of downloading), restoring the real click afterwards. */
+async function capturingDownloads<T>(run: (links: Array<{ href: string; download: string }>) => Promise<T>): Promise<T> {
+  const links: Array<{ href: string; download: string }> = [];
+  const original = HTMLAnchorElement.prototype.click;
+  HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+    if (this.download) links.push({ href: this.href, download: this.download });
+    else original.call(this);
+  };
+  try {
+    return await run(links);
+  } finally {
+    HTMLAnchorElement.prototype.click = original;
+  }
+}
+
+describe('<insight-card> downloads', () => {
+  const items = (el: InsightCard) => shadowAll(el, '[role="menuitem"]').map((i) => i.textContent!.trim());
+
+  it('offers PNG and SVG of a chart from a keyboard menu; CSV and XLSX only with the export permission', async () => {
+    const { client, card } = await demoStory();
+    const { el, renders } = await renderCard(card('revenue-by-region'), client);
+    await until(() => renders.length === 1, 15_000, 'chart drawn');
+    const button = shadow<HTMLButtonElement>(el, '[part="menu-button"]');
+    expect(button.getAttribute('aria-label')).to.equal('Download Revenue by region');
+    expect(button.getAttribute('aria-haspopup')).to.equal('menu');
+    expect(items(el)).to.deep.equal(['Download PNG', 'Download SVG']);
+    expect(shadow(el, '[role="menu"]').hidden).to.equal(true);
+
+    button.focus();
+    await sendKeys({ press: 'ArrowDown' });
+    await el.updateComplete;
+    expect(button.getAttribute('aria-expanded')).to.equal('true');
+    expect(el.shadowRoot!.activeElement!.textContent!.trim()).to.equal('Download PNG');
+    await sendKeys({ press: 'ArrowDown' });
+    expect(el.shadowRoot!.activeElement!.textContent!.trim()).to.equal('Download SVG');
+    await expect(el).to.be.accessible();
+    await sendKeys({ press: 'Escape' });
+    await el.updateComplete;
+    expect(button.getAttribute('aria-expanded')).to.equal('false');
+    expect(el.shadowRoot!.activeElement).to.equal(button);
+
+    const svg = await capturingDownloads(async (links) => {
+      button.click();
+      await el.updateComplete;
+      shadowAll<HTMLButtonElement>(el, '[role="menuitem"]')[1]!.click();
+      await until(() => links.length === 1, 5_000, 'SVG download');
+      return links[0]!;
+    });
+    expect(svg.download).to.equal('revenue-by-region.svg');
+    const text = await (await fetch(svg.href)).text();
+    expect(text).to.contain('<svg').and.contain('mark-rect');
+
+    el.permissions = ['view', 'export'];
+    el.exporter = createCardExporter(client.server, () => testToken({ permissions: 'view,export' }));
+    await el.updateComplete;
+    expect(items(el)).to.deep.equal(['Download PNG', 'Download SVG', 'Download CSV', 'Download XLSX']);
+  });
+
+  it('downloads the rows as CSV with the embed token and the card filters', async () => {
+    const { client, card } = await demoStory();
+    const c = card('revenue-by-region');
+    const exportToken = await testToken({ permissions: 'view,export' });
+    const requests: string[] = [];
+    const exporter = createCardExporter(client.server, () => exportToken);
+    const recording: typeof exporter = (...args) => (requests.push(JSON.stringify(args.slice(0, 3))), exporter(...args));
+    const { el, renders, errors } = await renderCard(c, client, { region: 'West' });
+    el.permissions = ['view', 'export'];
+    el.exporter = recording;
+    await until(() => renders.length === 1, 15_000, 'chart drawn');
+    const link = await capturingDownloads(async (links) => {
+      shadow<HTMLButtonElement>(el, '[part="menu-button"]').click();
+      await el.updateComplete;
+      shadowAll<HTMLButtonElement>(el, '[role="menuitem"]').find((i) => i.textContent!.includes('CSV'))!.click();
+      await until(() => links.length === 1 || errors.length > 0, 10_000, 'CSV download');
+      return links[0];
+    });
+    expect(errors).to.deep.equal([]);
+    expect(requests).to.deep.equal([JSON.stringify([c.id, 'csv', { region: 'West' }])]);
+    expect(link!.download).to.equal('revenue-by-region.csv');
+    const csv = await (await fetch(link!.href)).text();
+    const lines = csv.trim().split(/\r?\n/);
+    expect(lines[0]!.toLowerCase()).to.contain('region');
+    expect(lines.slice(1).every((l) => l.includes('West'))).to.equal(true);
+    expect(lines.length).to.equal(2);
   });
 });

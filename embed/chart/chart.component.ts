@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import type { Result as EmbedResult } from 'vega-embed';
-import type { CardData, ChartShorthand } from '../../sdk/protocol.ts';
+import type { CardData, ChartShorthand, DrillTarget } from '../../sdk/protocol.ts';
+import { drillFilters, rowDatum } from '../shared/drill.ts';
 import { errorDetail } from '../shared/errors.ts';
 import { emit } from '../shared/events.ts';
 import { columnLabel, formatCell, isNumericColumn } from '../shared/format-value.ts';
@@ -14,10 +15,13 @@ import { DEFAULT_CHART_THEME, toVegaLite, type ChartTheme } from './to-vega-lite
  * shorthand. vega-embed loads lazily with the first chart on the page.
  *
  * The chart is an image (`role="img"`) named by a summary of what it plots,
- * with a "Show data" button revealing a table of the same rows.
+ * followed by a table of the same rows: visually hidden but read by screen
+ * readers, shown by the "Show data" button. With `drill` set, marks and the
+ * table's rows (Enter or Space) drill down.
  *
  * @event insight-render - The chart finished painting. Detail: `{ cardId }` (the `card-id` attribute, '' when unset).
  * @event insight-error - The chart could not be drawn. Detail: `{ code, message, cardId }`.
+ * @event insight-drill - With `drill` set, the user clicked a mark or chose a row of the data table (Enter or Space). Detail: `{ cardId, page, filters, datum }`. Cancelable.
  *
  * @csspart chart - The wrapper of the chart and its data table.
  * @csspart canvas - The element vega draws the SVG into (`role="img"`).
@@ -38,6 +42,7 @@ export class InsightChart extends LitElement {
     label: {},
     cardId: { attribute: 'card-id' },
     height: { type: Number },
+    drill: { attribute: false },
     showData: { state: true },
     painted: { state: true },
     failure: { state: true },
@@ -51,6 +56,8 @@ export class InsightChart extends LitElement {
   declare cardId: string;
   /** Plot height in pixels; the width follows the container. */
   declare height: number;
+  /** Where a click on a mark leads; marks and data-table rows become choosable. */
+  declare drill: DrillTarget | null;
   declare showData: boolean;
   declare painted: boolean;
   declare failure: string;
@@ -59,6 +66,10 @@ export class InsightChart extends LitElement {
   #paintId = 0;
   #resizeObserver: ResizeObserver | undefined;
   #observedWidth = 0;
+  /** Width the view was drawn or last resized at. */
+  #appliedWidth = 0;
+  /** A paint waits for the first layout that gives the chart a width. */
+  #paintWhenSized = false;
   #resizeFrame = 0;
 
   constructor() {
@@ -68,6 +79,7 @@ export class InsightChart extends LitElement {
     this.label = '';
     this.cardId = '';
     this.height = 240;
+    this.drill = null;
     this.showData = false;
     this.painted = false;
     this.failure = '';
@@ -94,12 +106,35 @@ export class InsightChart extends LitElement {
     return this.#result?.view;
   }
 
+  /**
+   * The chart as an image URL (`png` at twice the pixels, or `svg`), e.g. for a download link;
+   * rejects before the chart has drawn.
+   */
+  async imageUrl(type: 'png' | 'svg'): Promise<string> {
+    const view = this.#result?.view;
+    if (!view) throw new Error('The chart has not been drawn yet');
+    // The chart sits on the card's surface; an image file gets that surface behind it (not transparency).
+    const probe = this.renderRoot.querySelector<HTMLElement>('.probe');
+    let surface = '';
+    if (probe) {
+      probe.style.color = 'var(--ie-surface)';
+      surface = getComputedStyle(probe).color;
+    }
+    const previous = view.background();
+    try {
+      if (surface) await view.background(surface).runAsync();
+      return await view.toImageURL(type, type === 'png' ? 2 : 1);
+    } finally {
+      if (surface) await view.background(previous).runAsync();
+    }
+  }
+
   protected override firstUpdated(): void {
     this.#observeSize();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('data') || changed.has('visualization') || changed.has('height')) void this.#paint();
+    if (changed.has('data') || changed.has('visualization') || changed.has('height') || changed.has('drill')) void this.#paint();
   }
 
   #themeFrame = 0;
@@ -127,11 +162,20 @@ export class InsightChart extends LitElement {
       // Next frame: resizing the view inside the observer callback would re-trigger it.
       cancelAnimationFrame(this.#resizeFrame);
       this.#resizeFrame = requestAnimationFrame(() => {
-        const view = this.#result?.view;
-        if (view && width > 0 && view.width() !== width) void view.width(width).runAsync();
+        if (this.#paintWhenSized && width > 0) void this.#paint();
+        else this.#syncWidth();
       });
     });
     this.#resizeObserver.observe(chart);
+  }
+
+  /** Gives the view the width last observed (also after a paint that started while the card was being laid out). */
+  #syncWidth(): void {
+    const view = this.#result?.view;
+    const width = this.#observedWidth;
+    if (!view || width <= 0 || width === this.#appliedWidth) return;
+    this.#appliedWidth = width;
+    void view.width(width).runAsync();
   }
 
   /** Resolves the `--insight-*` tokens to concrete colours vega can use (`light-dark()` included). */
@@ -159,10 +203,13 @@ export class InsightChart extends LitElement {
     const { data, visualization } = this;
     // vega marks its container as a graphics document; the image role and summary sit one level up.
     const canvas = this.renderRoot.querySelector<HTMLElement>('.vega');
-    if (!data || !visualization || !canvas || !this.isConnected) return;
+    // The width is measured here rather than by vega, so a chart drawn while its card is being laid out never sticks at zero.
+    const width = Math.round(this.renderRoot.querySelector<HTMLElement>('.chart')?.getBoundingClientRect().width ?? 0);
+    this.#paintWhenSized = width === 0;
+    if (!data || !visualization || !canvas || !this.isConnected || width === 0) return;
     try {
       const theme = this.#readTheme();
-      const spec = toVegaLite(visualization, data, { theme, height: this.height });
+      const spec = toVegaLite(visualization, data, { theme, height: this.height, width, clickable: !!this.drill });
       const embed = await loadVegaEmbed();
       if (id !== this.#paintId) return;
       const result = await embed(canvas, spec, {
@@ -177,6 +224,12 @@ export class InsightChart extends LitElement {
         return;
       }
       this.#result = result;
+      this.#appliedWidth = width;
+      this.#observedWidth = width;
+      result.view.addEventListener('click', (_event, item) => {
+        const datum = (item as { datum?: unknown } | null | undefined)?.datum;
+        if (datum && typeof datum === 'object') this.#drillTo(datum as Record<string, unknown>);
+      });
       this.failure = '';
       this.painted = true;
       emit(this, 'insight-render', { cardId: this.cardId });
@@ -188,11 +241,29 @@ export class InsightChart extends LitElement {
     }
   }
 
+  /** Fires `insight-drill` for a chosen datum (nothing when the datum sets no filter, e.g. a click on an axis). */
+  #drillTo(datum: Record<string, unknown>): void {
+    const drill = this.drill;
+    if (!drill) return;
+    const filters = drillFilters(drill, datum);
+    if (Object.keys(drill.filters).length > 0 && Object.keys(filters).length === 0) return;
+    const fields = new Set(this.data?.columns.map((c) => c.name));
+    const plain = Object.fromEntries(Object.entries(datum).flatMap(([k, v]) => (fields.has(k) ? [[k, v instanceof Date ? v.toISOString() : v]] : [])));
+    emit(this, 'insight-drill', { cardId: this.cardId, page: drill.page, filters, datum: plain }, { cancelable: true });
+  }
+
+  #onRowKeydown(event: KeyboardEvent, datum: Record<string, unknown>): void {
+    if (event.key !== 'Enter' && event.key !== ' ') return;
+    event.preventDefault();
+    this.#drillTo(datum);
+  }
+
   override render() {
     const data = this.data;
+    const drill = this.drill;
     const summary = data && this.visualization ? describeChart(this.visualization, data, this.label) : this.label || 'Chart';
     return html`
-      <div part="chart" class="chart" style=${`--ie-chart-height: ${this.height}px`}>
+      <div part="chart" class=${drill ? 'chart drillable' : 'chart'} style=${`--ie-chart-height: ${this.height}px`}>
         <span class="probe" aria-hidden="true"></span>
         <span class="watch" aria-hidden="true" @transitionend=${this.#onThemeChange}></span>
         <div part="canvas" class="canvas" role="img" aria-label=${summary}><div class="vega" aria-hidden="true"></div></div>
@@ -215,7 +286,7 @@ export class InsightChart extends LitElement {
                   ${this.showData ? 'Hide data' : 'Show data'}
                 </button>
               </div>
-              <div id="data" class="data" ?hidden=${!this.showData}>
+              <div id="data" class=${this.showData ? 'data' : 'data sr-only'}>
                 <table part="data-table">
                   <caption class="sr-only">${this.label ? `${this.label}: data` : 'Chart data'}</caption>
                   <thead>
@@ -224,14 +295,23 @@ export class InsightChart extends LitElement {
                     </tr>
                   </thead>
                   <tbody>
-                    ${data.rows.map(
-                      (row) =>
-                        html`<tr>
-                          ${data.columns.map((c, i) => html`<td class=${isNumericColumn(c) ? 'num' : ''}>${formatCell(row[i], c)}</td>`)}
-                        </tr>`,
-                    )}
+                    ${data.rows.map((row) => {
+                      const cells = data.columns.map((c, i) => html`<td class=${isNumericColumn(c) ? 'num' : ''}>${formatCell(row[i], c)}</td>`);
+                      if (!drill) return html`<tr>${cells}</tr>`;
+                      const datum = rowDatum(data, row);
+                      return html`<tr
+                        class="drillable"
+                        tabindex=${this.showData ? 0 : -1}
+                        aria-describedby="drill-hint"
+                        @click=${() => this.#drillTo(datum)}
+                        @keydown=${(e: KeyboardEvent) => this.#onRowKeydown(e, datum)}
+                      >
+                        ${cells}
+                      </tr>`;
+                    })}
                   </tbody>
                 </table>
+                ${drill ? html`<p id="drill-hint" class="sr-only">Press Enter to drill down into this row.</p>` : nothing}
               </div>
             `
           : nothing}

@@ -29,6 +29,10 @@ export const chartStyles = [
       overflow: visible;
     }
 
+    .drillable .vega .role-mark path {
+      cursor: pointer;
+    }
+
     .placeholder {
       height: var(--ie-chart-height, 240px);
     }
@@ -66,6 +70,11 @@ export const chartStyles = [
       font-size: 12.5px;
     }
 
+    /* Read by screen readers while the table is not shown; not a scroll container then. */
+    .data.sr-only {
+      overflow: hidden;
+    }
+
     .data table {
       width: 100%;
       border-collapse: collapse;
@@ -87,6 +96,19 @@ export const chartStyles = [
 
     .data .num {
       text-align: end;
+    }
+
+    .data tr.drillable {
+      cursor: pointer;
+    }
+
+    .data tr.drillable:hover td {
+      background: var(--ie-subtle);
+    }
+
+    .data tr.drillable:focus-visible {
+      outline: 2px solid var(--ie-accent);
+      outline-offset: -2px;
     }
 
     .probe {

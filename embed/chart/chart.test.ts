@@ -1,4 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import type { CardData, ChartShorthand } from '../../sdk/protocol.ts';
 import { demoStory, shadow, shadowAll, until } from '../testing/fixtures.ts';
 import type { InsightChart } from './chart.component.ts';
@@ -73,7 +74,7 @@ describe('toVegaLite', () => {
     expect(stacked['mark'].type).to.equal('bar');
     expect(stacked['encoding'].color.field).to.equal('region');
     expect(stacked['encoding'].xOffset).to.equal(undefined);
-    expect(stacked['encoding'].x.type).to.equal('temporal');
+    expect(stacked['encoding'].x).to.include({ type: 'ordinal', timeUnit: 'yearmonth' });
     await compileSpec(grouped);
     expect(await compileSpec(stacked)).to.deep.equal([]);
   });
@@ -174,13 +175,15 @@ describe('<insight-chart>', () => {
     await rendered(el);
     const table = shadow(el, '[part="data-table"]');
     expect(table.querySelectorAll('tbody tr')).to.have.length(real.rows.length);
-    expect(table.closest('#data')!.hasAttribute('hidden')).to.equal(true);
+    // Until shown, the table is visually hidden but read by screen readers (not display: none).
+    expect(table.closest('#data')!.classList.contains('sr-only')).to.equal(true);
+    expect(getComputedStyle(table).display).to.not.equal('none');
     const toggle = shadow<HTMLButtonElement>(el, '[part="data-toggle"]');
     expect(toggle.getAttribute('aria-expanded')).to.equal('false');
     toggle.click();
     await el.updateComplete;
     expect(toggle.getAttribute('aria-expanded')).to.equal('true');
-    expect(table.closest('#data')!.hasAttribute('hidden')).to.equal(false);
+    expect(table.closest('#data')!.classList.contains('sr-only')).to.equal(false);
     expect(table.getBoundingClientRect().height).to.be.greaterThan(0);
     await expect(el).to.be.accessible();
   });
@@ -232,6 +235,55 @@ describe('<insight-chart>', () => {
     await until(() => !!el.shadowRoot!.querySelector('.mark-line path'), 5000, 'line path');
     expect(shadow(el, '.mark-line path').getAttribute('d')).to.match(/^M/);
     expect(shadowAll(el, '.mark-symbol path')).to.have.length(real.rows.length);
+  });
+});
+
+describe('<insight-chart> drill-down', () => {
+  it('fires insight-drill for a clicked mark and for Enter on a row of its data table', async () => {
+    const { client, card } = await demoStory();
+    const c = card('revenue-by-region');
+    const real = await client.cardData(c.id);
+    const drills: Array<Record<string, unknown>> = [];
+    const el = await fixture<InsightChart>(html`<insight-chart
+      card-id="c9"
+      label="Revenue by region"
+      .visualization=${c.visualization}
+      .data=${real}
+      .drill=${{ page: 'region-detail', filters: { region: 'region' } }}
+      @insight-drill=${(e: CustomEvent) => drills.push(e.detail)}
+    ></insight-chart>`);
+    await rendered(el);
+    // vega's own event handling: a click on the SVG path of a bar.
+    const bar = shadowAll(el, '.mark-rect path')[0]!;
+    bar.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true, clientX: 1, clientY: 1 }));
+    await until(() => drills.length === 1, 5_000, 'drill by click');
+    expect(drills[0]).to.deep.include({ cardId: 'c9', page: 'region-detail', filters: { region: real.rows[0]![0] } });
+    expect(drills[0]!['datum']).to.deep.equal({ region: real.rows[0]![0], revenue: real.rows[0]![1] });
+
+    const row = shadow<HTMLTableRowElement>(el, '[part="data-table"] tbody tr:nth-child(2)');
+    expect(row.tabIndex).to.equal(-1);
+    shadow(el, '[part="data-toggle"]').click();
+    await el.updateComplete;
+    expect(row.tabIndex).to.equal(0);
+    row.focus();
+    await sendKeys({ press: 'Enter' });
+    expect(drills[1]!['filters']).to.deep.equal({ region: real.rows[1]![0] });
+    await expect(el).to.be.accessible();
+  });
+
+  it('compiles every chart type of the shorthand without warnings', async () => {
+    for (const chartType of ['bar', 'line', 'area', 'scatter', 'pie', 'donut', 'heatmap', 'stacked_bar'] as const) {
+      const spec = toVegaLite({ chartType, x: chartType === 'scatter' ? 'orders' : chartType === 'heatmap' ? 'region' : 'month', y: 'revenue', color: chartType === 'stacked_bar' ? 'region' : undefined }, data, { clickable: true }) as Spec;
+      expect(spec['config'].mark.cursor, chartType).to.equal('pointer');
+      expect(await compileSpec(spec), chartType).to.deep.equal([]);
+    }
+    // Bars over calendar periods span their month or quarter.
+    const quarterly = toVegaLite({ chartType: 'stacked_bar', x: 'quarter', y: 'revenue', color: 'region' }, {
+      columns: [{ name: 'quarter', type: 'date' }, { name: 'region', type: 'string' }, { name: 'revenue', type: 'number' }],
+      rows: [['2024-01-01', 'East', 1], ['2024-04-01', 'East', 2], ['2024-07-01', 'West', 3]],
+    }) as Spec;
+    expect(quarterly['encoding'].x.timeUnit).to.equal('yearquarter');
+    expect((toVegaLite({ chartType: 'bar', x: 'month', y: 'revenue' }, data) as Spec)['encoding'].x.timeUnit).to.equal('yearmonth');
   });
 });
 

@@ -33,6 +33,10 @@ export interface ToVegaLiteOptions {
   theme?: ChartTheme;
   /** Plot height in pixels (the width follows the container). */
   height?: number;
+  /** Total width in pixels; by default vega follows the container's width. */
+  width?: number;
+  /** Marks can be clicked (drill-down): a pointer cursor over them. */
+  clickable?: boolean;
 }
 
 /** Vega-Lite type of a result column: temporal for dates, quantitative for numbers, nominal otherwise. */
@@ -77,6 +81,19 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 type Json = Record<string, unknown>;
 
+/**
+ * The calendar unit of a date field's values (periods a query grouped by), so
+ * bars span their month or quarter instead of standing as slivers on a time axis.
+ */
+export function dateUnit(values: Array<Record<string, unknown>>, field: string): 'year' | 'yearquarter' | 'yearmonth' | 'yearmonthdate' {
+  const days = values.map((v) => v[field]).filter((v): v is string => typeof v === 'string' && DATE_ONLY.test(v));
+  if (days.length === 0 || days.length !== values.length) return 'yearmonthdate';
+  if (days.some((d) => !d.endsWith('-01'))) return 'yearmonthdate';
+  const months = days.map((d) => d.slice(5, 7));
+  if (months.every((m) => m === '01') && new Set(days).size > 1) return 'year';
+  return months.every((m) => ['01', '04', '07', '10'].includes(m)) && new Set(months).size > 1 ? 'yearquarter' : 'yearmonth';
+}
+
 function titleOf(column: ResultColumn | undefined, field: string): string {
   const title = column ? columnLabel(column) : field;
   const parsed = parseNumberFormat(column?.format);
@@ -116,10 +133,10 @@ export function toVegaLite(visualization: ChartShorthand, data: Pick<CardData, '
   const base: Json = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: Object.keys(parse).length > 0 ? { values, format: { parse } } : { values },
-    width: 'container',
+    width: options.width ?? 'container',
     height,
     autosize: { type: 'fit', contains: 'padding', resize: true },
-    config: themeConfig(theme),
+    config: themeConfig(theme, options.clickable ?? false),
   };
 
   if (visualization.spec) {
@@ -189,9 +206,19 @@ export function toVegaLite(visualization: ChartShorthand, data: Pick<CardData, '
       mark = { type: 'bar', cornerRadiusEnd: 3, ...(nominalX && few && !colorEnc ? { width: { band: 0.7 } } : {}) };
       // Side-by-side bars are not a stack; saying so keeps them plain rects (rounded ends on a stack need a clip group per bar).
       const unstacked = visualization.chartType === 'bar' ? { stack: null } : {};
+      // Periods as discrete bands: one bar per month or quarter, labelled by it, with no tick past the last period.
+      const periods = x ? new Set(values.map((v) => String(v[x]))).size : 0;
+      const unit =
+        fieldType(xColumn) === 'temporal' && x
+          ? {
+              type: 'ordinal',
+              timeUnit: dateUnit(values, x),
+              axis: { labelAngle: { expr: `width / ${periods} < 52 ? -40 : 0` }, labelAlign: { expr: `width / ${periods} < 52 ? 'right' : 'center'` } },
+            }
+          : {};
       encoding = horizontal
         ? { x: channel(x, xColumn, unstacked), y: channel(y, yColumn) }
-        : { x: xAxis(channel(x, xColumn)), y: channel(y, yColumn, unstacked) };
+        : { x: xAxis(channel(x, xColumn, unit)), y: channel(y, yColumn, unstacked) };
       if (colorEnc) {
         encoding['color'] = colorEnc;
         // Plain bars with a colour field sit side by side; stacked bars pile up.
@@ -242,8 +269,20 @@ export function toVegaLite(visualization: ChartShorthand, data: Pick<CardData, '
         };
       };
       mark = { type: 'rect', cornerRadius: 2 };
+      const columnsCount = new Set(values.map((v) => String(x ? v[x] : ''))).size;
+      const xEnc = discrete(x, xColumn);
       encoding = {
-        x: discrete(x, xColumn),
+        // Upright column labels while they fit; slanted on narrow cards.
+        x: xEnc
+          ? {
+              ...xEnc,
+              axis: {
+                labelAngle: { expr: `width / ${columnsCount} < 80 ? -40 : 0` },
+                labelAlign: { expr: `width / ${columnsCount} < 80 ? 'right' : 'center'` },
+                labelLimit: 120,
+              },
+            }
+          : undefined,
         y: discrete(y, yColumn),
         ...(measure
           ? {
@@ -269,7 +308,7 @@ export function toVegaLite(visualization: ChartShorthand, data: Pick<CardData, '
   return { ...base, mark, encoding: { ...cleaned, tooltip } } as unknown as TopLevelSpec;
 }
 
-function themeConfig(theme: ChartTheme): Json {
+function themeConfig(theme: ChartTheme, clickable: boolean): Json {
   return {
     background: 'transparent',
     font: theme.font,
@@ -278,7 +317,7 @@ function themeConfig(theme: ChartTheme): Json {
     aria: false,
     view: { stroke: null },
     range: { category: theme.palette },
-    mark: { color: theme.palette[0], aria: false },
+    mark: { color: theme.palette[0], aria: false, ...(clickable ? { cursor: 'pointer' } : {}) },
     axis: {
       labelColor: theme.muted,
       titleColor: theme.muted,

@@ -41,7 +41,8 @@ export function isEmptyFilterValue(value: unknown): boolean {
 /**
  * @summary The controls for a story's filters (select, multi-select, date
  * range, number range, search) and a Reset button. Native form controls, each
- * with a visible label.
+ * with a visible label; a multi-select is a button opening a list of
+ * checkboxes. Below 560 px wide the filters fold behind a "Filters" button.
  *
  * Values follow the embed API: `select` a value, `multi_select` a list,
  * `date_range` `{ preset }` or `{ from, to }`, `range` `{ min, max }`,
@@ -55,6 +56,9 @@ export function isEmptyFilterValue(value: unknown): boolean {
  * @csspart label - A filter's label.
  * @csspart control - Each select or input.
  * @csspart reset-button - The Reset button.
+ * @csspart options - The list of a multi-select filter.
+ * @csspart option - Each checkbox of that list.
+ * @csspart fold-button - The "Filters" button that shows the filters on narrow screens.
  *
  * @cssproperty --insight-color-border - Control borders.
  * @cssproperty --insight-color-surface - Control background.
@@ -67,6 +71,8 @@ export class InsightFilterBar extends LitElement {
     filters: { attribute: false },
     values: { attribute: false },
     client: { attribute: false },
+    _open: { state: true },
+    _expanded: { state: true },
   };
 
   /** The story's filters (`StoryView.filters`). */
@@ -75,6 +81,10 @@ export class InsightFilterBar extends LitElement {
   declare values: FilterValues;
   /** Used to fetch the options of select filters. */
   declare client: InsightClient | null;
+  /** Id of the multi-select whose list is open, '' when none. */
+  declare private _open: string;
+  /** On narrow screens the filters fold behind a "Filters" button. */
+  declare private _expanded: boolean;
 
   readonly #searchTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -105,6 +115,8 @@ export class InsightFilterBar extends LitElement {
     this.filters = [];
     this.values = {};
     this.client = null;
+    this._open = '';
+    this._expanded = false;
   }
 
   override disconnectedCallback(): void {
@@ -169,15 +181,47 @@ export class InsightFilterBar extends LitElement {
     const current = this.#current(filter);
     const selected = Array.isArray(current) ? current.map(String) : [];
     const options = this.#selectOptions(filter, Array.isArray(current) ? current : []);
-    const onChange = (event: Event) => {
-      const chosen = [...(event.target as HTMLSelectElement).options].flatMap((o, i) => (o.selected && options[i] !== undefined ? [options[i]] : []));
+    const open = this._open === filter.id;
+    const summary = selected.length === 0 ? 'All' : selected.length <= 2 ? selected.join(', ') : `${selected.length} selected`;
+    const toggle = (value: string | number, checked: boolean) => {
+      const chosen = options.filter((o) => (String(o) === String(value) ? checked : selected.includes(String(o))));
       this.#commit(filter, chosen);
     };
-    return html`<div class="filter" part="filter">
-      <label class="label" part="label" for=${id}>${filter.label}</label>
-      <select id=${id} part="control" multiple size=${Math.min(5, Math.max(2, options.length))} @change=${onChange}>
-        ${options.map((o) => html`<option value=${String(o)} .selected=${live(selected.includes(String(o)))}>${String(o)}</option>`)}
-      </select>
+    const onKeydown = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && open) {
+        event.preventDefault();
+        this._open = '';
+        this.renderRoot.querySelector<HTMLElement>(`#${id}`)?.focus();
+      }
+    };
+    const onFocusOut = (event: FocusEvent) => {
+      const next = event.relatedTarget as Node | null;
+      if (open && !(event.currentTarget as HTMLElement).contains(next)) this._open = '';
+    };
+    return html`<div class="filter multi" part="filter" @keydown=${onKeydown} @focusout=${onFocusOut}>
+      <span class="label" part="label" id=${`${id}-label`}>${filter.label}</span>
+      <button
+        type="button"
+        id=${id}
+        part="control"
+        class="multi-button"
+        aria-labelledby=${`${id}-label ${id}`}
+        aria-expanded=${open ? 'true' : 'false'}
+        aria-controls=${`${id}-list`}
+        @click=${() => (this._open = open ? '' : filter.id)}
+      >
+        <span class="summary">${summary}</span>
+      </button>
+      <div id=${`${id}-list`} class="options" part="options" role="group" aria-labelledby=${`${id}-label`} ?hidden=${!open}>
+        ${options.length === 0 ? html`<p class="no-options">No values</p>` : nothing}
+        ${options.map(
+          (o) =>
+            html`<label class="option" part="option"
+              ><input type="checkbox" value=${String(o)} .checked=${live(selected.includes(String(o)))} @change=${(e: Event) => toggle(o, (e.target as HTMLInputElement).checked)} />
+              <span>${String(o)}</span></label
+            >`,
+        )}
+      </div>
     </div>`;
   }
 
@@ -282,7 +326,21 @@ export class InsightFilterBar extends LitElement {
   override render() {
     if (this.filters.length === 0) return nothing;
     const hasValues = Object.keys(this.values).length > 0;
-    return html`<div class="bar" part="base">
+    const active = Object.values(this.values).filter((v) => !isEmptyFilterValue(v)).length;
+    return html`<button
+        type="button"
+        class="fold"
+        part="fold-button"
+        aria-expanded=${this._expanded ? 'true' : 'false'}
+        aria-controls="bar"
+        @click=${() => (this._expanded = !this._expanded)}
+      >
+        <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
+          <path d="M2.5 4h11M4.5 8h7M6.5 12h3" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" />
+        </svg>
+        Filters${active > 0 ? html` <span class="count">${active}</span>` : nothing}
+      </button>
+      <div class=${this._expanded ? 'bar' : 'bar folded'} id="bar" part="base">
       ${this.filters.map((filter) => {
         const id = `filter-${filter.id}`;
         switch (filter.type) {

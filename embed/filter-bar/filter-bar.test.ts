@@ -44,7 +44,11 @@ describe('<insight-filter-bar>', () => {
     const { client, story } = await demoStory();
     const { el } = await renderBar(story.filters, client);
     const labels = shadowAll(el, '.label').map((l) => l.textContent);
-    expect(labels).to.deep.equal(['Order date', 'Region']);
+    expect(labels).to.deep.equal(['Order date', 'Region', 'Category', 'Line value ($)', 'Customer']);
+    // Values of the multi-select come from the server too, as checkboxes.
+    const categories = shadowAll<HTMLInputElement>(el, `#filter-${story.filters[2]!.id}-list input[type="checkbox"]`).map((i) => i.value);
+    expect(categories).to.have.length(5);
+    expect(categories).to.include('Tents');
     const region = shadow<HTMLSelectElement>(el, `#filter-${story.filters[1]!.id}`);
     expect(region.labels[0]!.textContent).to.equal('Region');
     expect([...region.options].map((o) => o.textContent)).to.deep.equal(['All', 'Central', 'East', 'North', 'South', 'West']);
@@ -116,12 +120,52 @@ describe('<insight-filter-bar>', () => {
     type(max!, '99.5');
     expect(changes.at(-1)).to.deep.equal({ filters: { tags: ['a', 'b', 'c'], amount: { min: 10, max: 99.5 } } });
 
-    const multi = shadow<HTMLSelectElement>(el, 'select[multiple]');
-    expect([...multi.selectedOptions].map((o) => o.value)).to.deep.equal(['a', 'b', 'c']);
-    multi.options[1]!.selected = false;
-    multi.dispatchEvent(new Event('change'));
-    expect(changes.at(-1)!.filters['tags']).to.deep.equal(['a', 'c']);
+    // A multi-select is a button naming the choice, opening a list of checkboxes.
+    const button = shadow<HTMLButtonElement>(el, 'button.multi-button');
+    expect(button.textContent!.trim()).to.equal('3 selected');
+    expect(button.getAttribute('aria-expanded')).to.equal('false');
+    button.focus();
+    await sendKeys({ press: 'Enter' });
+    await el.updateComplete;
+    expect(button.getAttribute('aria-expanded')).to.equal('true');
+    const boxes = shadowAll<HTMLInputElement>(el, '[part="option"] input[type="checkbox"]');
+    expect(boxes.map((b) => b.checked)).to.deep.equal([true, true, true]);
     await expect(el).to.be.accessible();
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ press: 'Tab' });
+    expect(el.shadowRoot!.activeElement).to.equal(boxes[1]);
+    await sendKeys({ press: 'Space' });
+    expect(changes.at(-1)!.filters['tags']).to.deep.equal(['a', 'c']);
+    await el.updateComplete;
+    expect(button.textContent!.trim()).to.equal('a, c');
+    await sendKeys({ press: 'Escape' });
+    await el.updateComplete;
+    expect(button.getAttribute('aria-expanded')).to.equal('false');
+    expect(el.shadowRoot!.activeElement).to.equal(button);
+  });
+
+  it('folds behind a Filters button on narrow screens', async () => {
+    const { client, story } = await demoStory();
+    const wrapper = await fixture<HTMLDivElement>(html`<div style="width: 360px"></div>`);
+    const el = document.createElement('insight-filter-bar');
+    el.filters = story.filters;
+    el.client = client;
+    el.values = { region: 'West' };
+    wrapper.append(el);
+    await el.updateComplete;
+    const fold = shadow<HTMLButtonElement>(el, '[part="fold-button"]');
+    const bar = shadow(el, '[part="base"]');
+    expect(getComputedStyle(fold).display).to.not.equal('none');
+    expect(fold.textContent!.replace(/\s+/g, ' ').trim()).to.equal('Filters 1');
+    expect(getComputedStyle(bar).display).to.equal('none');
+    fold.click();
+    await el.updateComplete;
+    expect(fold.getAttribute('aria-expanded')).to.equal('true');
+    expect(getComputedStyle(bar).display).to.not.equal('none');
+    await expect(el).to.be.accessible();
+    wrapper.style.width = '900px';
+    await new Promise((r) => requestAnimationFrame(r));
+    expect(getComputedStyle(fold).display).to.equal('none');
   });
 
   it('is reachable with the keyboard', async () => {

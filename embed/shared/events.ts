@@ -3,7 +3,7 @@
  * bubbling and composed, with a typed detail. Fired for what users do and for
  * what the components finish, never for properties set in code.
  */
-import type { FilterValues } from '../../sdk/protocol.ts';
+import type { FilterValues, StoryState } from '../../sdk/protocol.ts';
 
 /** `insight-ready`: the story loaded. */
 export interface InsightReadyDetail {
@@ -34,12 +34,51 @@ export interface InsightTokenExpiringDetail {
   expiresAt: number;
 }
 
+/** `insight-ask`: a question was answered or needs clarifying (`rowCount` is 0 then). */
+export interface InsightAskDetail {
+  question: string;
+  status: 'answered' | 'clarify';
+  engine: 'offline' | 'llm';
+  rowCount: number;
+}
+
+/**
+ * `insight-drill`: the user chose a mark or row of a drillable card. Cancelable:
+ * `preventDefault()` keeps the story where it is (the host handles the drill).
+ */
+export interface InsightDrillDetail {
+  cardId: string;
+  /** Key of the page the drill opens. */
+  page: string;
+  /** Story filter values taken from the chosen datum, by filter name. */
+  filters: FilterValues;
+  /** The chosen row, by result column name. */
+  datum: Record<string, unknown>;
+}
+
+/** `insight-page-change`: the user opened another page (tab, drill or Back). */
+export interface InsightPageChangeDetail {
+  page: string;
+  previousPage: string;
+  /** What opened it. */
+  cause: 'tab' | 'drill' | 'back';
+}
+
+/** `insight-state-change`: after any user change of page, filters or drill trail; the state to put in a URL. */
+export interface InsightStateChangeDetail {
+  state: StoryState;
+}
+
 export interface InsightEventMap {
+  'insight-drill': CustomEvent<InsightDrillDetail>;
+  'insight-page-change': CustomEvent<InsightPageChangeDetail>;
+  'insight-state-change': CustomEvent<InsightStateChangeDetail>;
   'insight-ready': CustomEvent<InsightReadyDetail>;
   'insight-render': CustomEvent<InsightRenderDetail>;
   'insight-filter-change': CustomEvent<InsightFilterChangeDetail>;
   'insight-error': CustomEvent<InsightErrorDetail>;
   'insight-token-expiring': CustomEvent<InsightTokenExpiringDetail>;
+  'insight-ask': CustomEvent<InsightAskDetail>;
 }
 
 declare global {
@@ -48,6 +87,6 @@ declare global {
 }
 
 /** Dispatches one of the insight events from `target`, bubbling and composed. */
-export function emit<K extends keyof InsightEventMap>(target: EventTarget, type: K, detail: InsightEventMap[K]['detail']): boolean {
-  return target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+export function emit<K extends keyof InsightEventMap>(target: EventTarget, type: K, detail: InsightEventMap[K]['detail'], options: { cancelable?: boolean } = {}): boolean {
+  return target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable: options.cancelable ?? false }));
 }

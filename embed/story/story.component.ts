@@ -2,16 +2,28 @@ import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValu
 import { repeat } from 'lit/directives/repeat.js';
 import { Task, TaskStatus, initialState } from '@lit/task';
 import { createInsightClient, refreshDelayMs, type InsightClient } from '../../sdk/client.ts';
-import type { FilterValues, StoryPage, StoryView } from '../../sdk/protocol.ts';
+import type { FilterValues, StoryPage, StoryState, StoryView } from '../../sdk/protocol.ts';
+import { createCardExporter, type CardExporter } from '../shared/download.ts';
+import { coerceDrillValue, describeDrill } from '../shared/drill.ts';
 import { errorDetail, isAbortError } from '../shared/errors.ts';
-import { emit, type InsightFilterChangeDetail } from '../shared/events.ts';
+import { emit, type InsightDrillDetail, type InsightFilterChangeDetail, type InsightPageChangeDetail } from '../shared/events.ts';
+import { fromUrlParam } from './story-state.ts';
 import { storyStyles } from './story.styles.ts';
 
-/** What a host saves and restores: the page shown and the filter values set. */
-export interface InsightStoryState {
-  /** Key of the page shown (e.g. `overview`). */
-  page: string;
-  filters: FilterValues;
+/** What a host saves and restores: the page shown, the filter values set and the drill trail (see `toUrlParam`). */
+export type InsightStoryState = StoryState;
+
+/** The `state` attribute: a `toUrlParam()` string or JSON. */
+function parseStateAttribute(value: string | null): StoryState | null {
+  if (!value) return null;
+  const packed = fromUrlParam(value.trim());
+  if (packed) return packed;
+  try {
+    const json = JSON.parse(value) as Partial<StoryState>;
+    return json && typeof json.page === 'string' ? { page: json.page, filters: json.filters ?? {}, ...(json.trail ? { trail: json.trail } : {}) } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** After a refresh the next one waits at least this long, so a provider handing out short tokens cannot cause a loop. */
@@ -36,6 +48,15 @@ const CARD_PARTS = [
   'header-cell',
   'sort-button',
   'cell',
+  'pager',
+  'pager-button',
+  'metric-delta',
+  'sparkline',
+  'drill-hint',
+  'menu-button',
+  'menu',
+  'menu-item',
+  'text',
 ].join(', ');
 
 const FILTER_BAR_PARTS = 'base: filter-bar-base, filter, label: filter-label, control: filter-control, reset-button';
@@ -57,7 +78,10 @@ class StoryMismatchError extends Error {
  *
  * @event insight-ready - The story loaded. Detail: `{ storyId, pages: [{ key, title }] }`.
  * @event insight-render - A card finished painting. Detail: `{ cardId }`.
- * @event insight-filter-change - The user changed a filter. Detail: `{ filters }`. Not fired by `setState()` or `filters`.
+ * @event insight-filter-change - The user changed a filter (filter bar, drill or Back). Detail: `{ filters }`. Not fired by `setState()` or `filters`.
+ * @event insight-page-change - The user opened another page. Detail: `{ page, previousPage, cause: 'tab' | 'drill' | 'back' }`. Not fired by `setState()`.
+ * @event insight-drill - The user chose a mark or row of a drillable card. Detail: `{ cardId, page, filters, datum }`. Cancel it (`preventDefault()`) to stay on the page.
+ * @event insight-state-change - After any user change of page, filters or drill trail. Detail: `{ state }` (for `toUrlParam`). Not fired by `setState()`.
  * @event insight-error - The story or a card failed. Detail: `{ code, message, cardId? }`.
  * @event insight-token-expiring - The token expires in about a minute. Detail: `{ expiresAt }` (seconds since the epoch).
  *
@@ -70,11 +94,15 @@ class StoryMismatchError extends Error {
  * @csspart tab-selected - The current page tab.
  * @csspart filter-bar - The `<insight-filter-bar>` element.
  * @csspart filter, filter-label, filter-control, reset-button, filter-bar-base - Re-exported from the filter bar.
+ * @csspart breadcrumb - The drill-down trail (a `nav`), shown after a drill.
+ * @csspart back-button - Returns to the page and filters before the last drill.
+ * @csspart crumb - Each earlier page in the trail.
  * @csspart page - The current page (the tab panel).
  * @csspart narrative - The page's narrative text.
  * @csspart grid - The grid of cards.
  * @csspart card, card-header, card-title, card-description, card-body, card-error - Re-exported from each card.
- * @csspart chart, canvas, data-toggle, data-table, metric, metric-label, metric-value, table, caption, header-cell, sort-button, cell - Re-exported card content.
+ * @csspart drill-hint, menu-button, menu, menu-item, text - Re-exported from each card.
+ * @csspart chart, canvas, data-toggle, data-table, metric, metric-label, metric-value, metric-delta, sparkline, table, caption, header-cell, sort-button, cell, pager, pager-button - Re-exported card content.
  * @csspart error - The message shown when the story cannot load.
  *
  * @cssproperty --insight-font-family - Font family.
@@ -100,6 +128,8 @@ export class InsightStory extends LitElement {
     theme: { reflect: true },
     tokenProvider: { attribute: false },
     filters: { attribute: false },
+    trail: { attribute: false },
+    state: { converter: { fromAttribute: parseStateAttribute } },
     _client: { state: true },
   };
 
@@ -117,10 +147,21 @@ export class InsightStory extends LitElement {
   declare tokenProvider: (() => Promise<string>) | undefined;
   /** Filter values by filter name. Setting it does not fire `insight-filter-change`. */
   declare filters: FilterValues;
+  /** Pages and filters left by drilling, oldest first (Back returns to the last). */
+  declare trail: NonNullable<StoryState['trail']>;
+  /**
+   * State to start from (or to switch to): a `StoryState`, or as an attribute a
+   * `toUrlParam()` string or JSON. Applied like `setState()`, without events.
+   */
+  declare state: StoryState | null;
   declare private _client: InsightClient | null;
 
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #focusTab = false;
+  #focusBack = false;
+  /** The token the client holds now (the provider's last answer), for export downloads. */
+  #currentToken = '';
+  #exporter: CardExporter | null = null;
 
   readonly #story = new Task(this, {
     args: () => [this._client, this.story] as const,
@@ -156,6 +197,8 @@ export class InsightStory extends LitElement {
     this.theme = undefined;
     this.tokenProvider = undefined;
     this.filters = {};
+    this.trail = [];
+    this.state = null;
     this._client = null;
   }
 
@@ -169,14 +212,29 @@ export class InsightStory extends LitElement {
     return this.#story.taskComplete;
   }
 
-  /** The page shown and the filter values set, e.g. to put in the host's URL. */
+  /**
+   * The page shown, the filter values set and the drill trail (left out when empty), e.g. for the host's URL.
+   * @example url.searchParams.set('insight', toUrlParam(story.getState()));
+   */
   getState(): InsightStoryState {
-    return { page: this.#activePage()?.key ?? this.page, filters: { ...this.filters } };
+    const state: InsightStoryState = { page: this.#activePage()?.key ?? this.page, filters: { ...this.filters } };
+    if (this.trail.length > 0) state.trail = this.trail.map((step) => ({ page: step.page, filters: { ...step.filters } }));
+    return state;
   }
 
-  /** Shows a page and/or sets the filters in code; fires no `insight-filter-change`. */
+  /**
+   * Shows a page, sets the filters and/or the drill trail in code; fires no
+   * `insight-filter-change`, `insight-page-change` or `insight-state-change`.
+   * A new page without a trail starts a fresh trail.
+   * @example story.setState(fromUrlParam(params.get('insight') ?? '') ?? { page: 'overview', filters: {} });
+   */
   setState(state: Partial<InsightStoryState>): void {
-    if (typeof state.page === 'string') this.page = state.page;
+    if (typeof state.page === 'string') {
+      this.page = state.page;
+      this.trail = state.trail ? [...state.trail] : [];
+    } else if (state.trail) {
+      this.trail = [...state.trail];
+    }
     if (state.filters) this.filters = { ...state.filters };
   }
 
@@ -191,17 +249,37 @@ export class InsightStory extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('state') && this.state) this.setState(this.state);
     if (changed.has('server') || changed.has('token') || changed.has('tokenProvider')) {
       this.#clearRefresh();
-      // A new token may be another viewer: everything reloads with it; page and filters stay.
-      this._client =
-        this.token || this.tokenProvider
+      // A new token may be another viewer: everything reloads with it; page, filters and trail stay.
+      this.#currentToken = this.token;
+      const provider = this.tokenProvider;
+      const server = this.server || globalThis.location?.origin || '';
+      const client =
+        this.token || provider
           ? createInsightClient({
-              server: this.server || globalThis.location?.origin || '',
+              server,
               ...(this.token ? { token: this.token } : {}),
-              ...(this.tokenProvider ? { tokenProvider: this.tokenProvider } : {}),
+              ...(provider
+                ? {
+                    tokenProvider: async () => {
+                      const token = await provider();
+                      if (this._client === client) this.#currentToken = token;
+                      return token;
+                    },
+                  }
+                : {}),
             })
           : null;
+      this._client = client;
+      this.#exporter = client
+        ? createCardExporter(
+            server,
+            () => this.#currentToken || client.refreshToken(),
+            provider ? () => client.refreshToken() : undefined,
+          )
+        : null;
     }
   }
 
@@ -209,6 +287,10 @@ export class InsightStory extends LitElement {
     if (this.#focusTab) {
       this.#focusTab = false;
       this.renderRoot.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus();
+    }
+    if (this.#focusBack) {
+      this.#focusBack = false;
+      (this.renderRoot.querySelector<HTMLElement>('[part="back-button"]') ?? this.renderRoot.querySelector<HTMLElement>('#panel'))?.focus();
     }
   }
 
@@ -248,8 +330,53 @@ export class InsightStory extends LitElement {
   }
 
   #selectPage(page: StoryPage, focus: boolean): void {
-    this.page = page.key;
+    const previous = this.#activePage()?.key ?? this.page;
     this.#focusTab = focus;
+    if (page.key === previous && this.trail.length === 0) return;
+    this.page = page.key;
+    // A page chosen from the tabs starts over: the drill trail no longer leads here.
+    this.trail = [];
+    this.#userChanged({ page: page.key, previousPage: previous, cause: 'tab' }, false);
+  }
+
+  /** Events for a change the user made; `filtersChanged` adds `insight-filter-change`. */
+  #userChanged(page: InsightPageChangeDetail | null, filtersChanged: boolean): void {
+    if (page && page.page !== page.previousPage) emit(this, 'insight-page-change', page);
+    if (filtersChanged) emit(this, 'insight-filter-change', { filters: { ...this.filters } });
+    emit(this, 'insight-state-change', { state: this.getState() });
+  }
+
+  #onDrill(event: CustomEvent<InsightDrillDetail>): void {
+    // After every listener had its turn: a host that cancels the event handles the drill itself.
+    queueMicrotask(() => {
+      if (event.defaultPrevented) return;
+      const story = this.#story.value as StoryView | undefined;
+      const target = story?.pages.find((p) => p.key === event.detail.page);
+      if (!story || !target) return;
+      const previous = this.#activePage()?.key ?? this.page;
+      const applied: FilterValues = {};
+      for (const [name, value] of Object.entries(event.detail.filters)) {
+        applied[name] = coerceDrillValue(story.filters.find((f) => f.name === name), value);
+      }
+      this.trail = [...this.trail, { page: previous, filters: { ...this.filters } }];
+      this.filters = { ...this.filters, ...applied };
+      this.page = target.key;
+      this.#focusBack = true;
+      this.#userChanged({ page: target.key, previousPage: previous, cause: 'drill' }, Object.keys(applied).length > 0);
+    });
+  }
+
+  /** Returns to step `index` of the trail (the last one by default): its page and filters. */
+  #back(index = this.trail.length - 1): void {
+    const step = this.trail[index];
+    if (!step) return;
+    const previous = this.#activePage()?.key ?? this.page;
+    const filtersChanged = JSON.stringify(step.filters) !== JSON.stringify(this.filters);
+    this.trail = this.trail.slice(0, index);
+    this.page = step.page;
+    this.filters = { ...step.filters };
+    this.#focusBack = true;
+    this.#userChanged({ page: step.page, previousPage: previous, cause: 'back' }, filtersChanged);
   }
 
   #onTabKeydown(event: KeyboardEvent, pages: StoryPage[]): void {
@@ -265,6 +392,26 @@ export class InsightStory extends LitElement {
   #onFilterChange(event: CustomEvent<InsightFilterChangeDetail>): void {
     // The bar's event goes on to the host (bubbling, composed); the story only keeps the values.
     this.filters = { ...event.detail.filters };
+    emit(this, 'insight-state-change', { state: this.getState() });
+  }
+
+  #renderBreadcrumb(story: StoryView, page: StoryPage | undefined) {
+    if (this.trail.length === 0 || !page) return nothing;
+    const title = (key: string) => story.pages.find((p) => p.key === key)?.title ?? key;
+    const applied = describeDrill(
+      Object.fromEntries(Object.entries(this.filters).filter(([name, v]) => JSON.stringify(v) !== JSON.stringify(this.trail.at(-1)?.filters[name]))),
+    );
+    return html`<nav part="breadcrumb" class="breadcrumb" aria-label="Drill-down path">
+      <button type="button" part="back-button" class="back" @click=${() => this.#back()}>
+        <span aria-hidden="true">←</span> Back<span class="sr-only"> to ${title(this.trail.at(-1)?.page ?? '')}</span>
+      </button>
+      <ol>
+        ${this.trail.map(
+          (step, i) => html`<li><button type="button" part="crumb" class="crumb" @click=${() => this.#back(i)}>${title(step.page)}</button></li>`,
+        )}
+        <li aria-current="page" class="current">${page.title}${applied ? html`<span class="applied"> · ${applied}</span>` : nothing}</li>
+      </ol>
+    </nav>`;
   }
 
   #renderLoading() {
@@ -330,21 +477,33 @@ export class InsightStory extends LitElement {
               })}
             </div>`
           : nothing}
+        ${this.#renderBreadcrumb(story, page)}
         ${page
           ? html`<section
               part="page"
               class="page"
               id="panel"
+              tabindex="-1"
               role=${tabs ? 'tabpanel' : nothing}
               aria-labelledby=${tabs ? `tab-${page.id}` : nothing}
               aria-label=${tabs ? nothing : page.title}
             >
               ${page.narrative ? html`<p part="narrative" class="narrative">${page.narrative}</p>` : nothing}
-              <div part="grid" class="grid layout-${page.layout}">
+              <div part="grid" class="grid layout-${page.layout}" @insight-drill=${this.#onDrill}>
                 ${repeat(
                   page.cards,
                   (card) => card.id,
-                  (card) => html`<insight-card data-card=${card.key} exportparts=${CARD_PARTS} .card=${card} .client=${this._client} .filters=${this.filters}></insight-card>`,
+                  (card) =>
+                    html`<insight-card
+                      data-card=${card.key}
+                      exportparts=${CARD_PARTS}
+                      .card=${card}
+                      .client=${this._client}
+                      .filters=${this.filters}
+                      .permissions=${story.permissions}
+                      .exporter=${this.#exporter}
+                      .drillTitle=${card.drill ? (story.pages.find((p) => p.key === card.drill?.page)?.title ?? '') : ''}
+                    ></insight-card>`,
                 )}
               </div>
             </section>`

@@ -12,6 +12,12 @@ export const storyStyles = [
       padding: calc(var(--ie-space) * 1.5);
     }
 
+    @media (max-width: 480px) {
+      :host {
+        padding: calc(var(--ie-space) * 0.75);
+      }
+    }
+
     :host([theme='light']) {
       color-scheme: light;
     }
@@ -83,6 +89,90 @@ export const storyStyles = [
       outline: 2px solid var(--ie-accent);
       outline-offset: -2px;
       border-radius: 6px 6px 0 0;
+    }
+
+    .breadcrumb {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 6px 12px;
+      font-size: 13px;
+    }
+
+    .breadcrumb ol {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 4px;
+      margin: 0;
+      padding: 0;
+      list-style: none;
+      min-width: 0;
+    }
+
+    .breadcrumb li {
+      display: inline-flex;
+      align-items: center;
+      gap: 4px;
+      color: var(--ie-muted);
+    }
+
+    .breadcrumb li + li::before {
+      content: '/';
+      color: var(--ie-border);
+      padding-inline-end: 2px;
+    }
+
+    .breadcrumb .current {
+      color: var(--ie-text);
+      font-weight: 500;
+    }
+
+    .breadcrumb .applied {
+      color: var(--ie-muted);
+      font-weight: 400;
+    }
+
+    .back,
+    .crumb {
+      font: inherit;
+      border-radius: 6px;
+      cursor: pointer;
+    }
+
+    .back {
+      display: inline-flex;
+      align-items: center;
+      gap: 6px;
+      font-weight: 500;
+      color: var(--ie-text);
+      background: var(--ie-surface);
+      border: 1px solid var(--ie-border);
+      padding: 4px 10px;
+    }
+
+    .back:hover {
+      background: var(--ie-subtle);
+    }
+
+    .crumb {
+      color: var(--ie-accent);
+      background: none;
+      border: 1px solid transparent;
+      padding: 2px 4px;
+      text-decoration: underline;
+      text-underline-offset: 2px;
+    }
+
+    .back:focus-visible,
+    .crumb:focus-visible {
+      outline: none;
+      border-color: var(--ie-accent);
+      box-shadow: var(--ie-focus-ring);
+    }
+
+    .page:focus {
+      outline: none;
     }
 
     .page {

@@ -64,13 +64,15 @@ describe('<insight-story>', () => {
     expect(log.ready[0]!.pages).to.deep.equal([
       { key: 'overview', title: 'Overview' },
       { key: 'customers', title: 'Customers' },
+      { key: 'products', title: 'Products' },
+      { key: 'region-detail', title: 'Region detail' },
     ]);
     expect(log.ready[0]!.storyId).to.be.a('string').and.not.equal('');
     expect(shadow(el, '[part="title"]').textContent).to.equal('Retail overview');
     expect(shadow(el, '[part="description"]').textContent).to.contain('Revenue, orders and customers');
     expect(shadow(el, '[role="tablist"]')).to.exist;
-    expect(tabs(el).map((t) => t.textContent!.trim())).to.deep.equal(['Overview', 'Customers']);
-    expect(tabs(el).map((t) => t.getAttribute('aria-selected'))).to.deep.equal(['true', 'false']);
+    expect(tabs(el).map((t) => t.textContent!.trim())).to.deep.equal(['Overview', 'Customers', 'Products', 'Region detail']);
+    expect(tabs(el).map((t) => t.getAttribute('aria-selected'))).to.deep.equal(['true', 'false', 'false', 'false']);
     expect(shadow(el, '[role="tabpanel"]').getAttribute('aria-labelledby')).to.equal(tabs(el)[0]!.id);
     expect(shadow(el, '[part="narrative"]').textContent).to.contain('How much you sold');
     expect(cards(el)).to.have.length(4);
@@ -158,14 +160,20 @@ describe('<insight-story>', () => {
     await until(() => !!card(el, 'top-customers').shadowRoot?.querySelector('insight-table')?.shadowRoot?.querySelector('tbody tr'), 10_000, 'table');
     const table = shadow(card(el, 'top-customers'), 'insight-table');
     expect(shadowAll(table, 'tbody tr')).to.have.length(10);
-    expect(cards(el).map((c) => c.dataset['card'])).to.deep.equal(['top-customers', 'revenue-by-region']);
+    expect(cards(el).map((c) => c.dataset['card'])).to.deep.equal(['top-customers', 'revenue-by-region', 'revenue-by-segment', 'region-segment-heatmap']);
 
-    // Back with the keyboard: ArrowRight wraps around, ArrowLeft goes back.
+    // With the keyboard: ArrowLeft goes back, End to the last, ArrowRight wraps around to the first.
     tabs(el)[1]!.focus();
-    await sendKeys({ press: 'ArrowRight' });
+    await sendKeys({ press: 'ArrowLeft' });
     await el.updateComplete;
     expect(el.getState().page).to.equal('overview');
     expect(el.shadowRoot!.activeElement).to.equal(tabs(el)[0]);
+    await sendKeys({ press: 'End' });
+    await el.updateComplete;
+    expect(el.getState().page).to.equal('region-detail');
+    await sendKeys({ press: 'ArrowRight' });
+    await el.updateComplete;
+    expect(el.getState().page).to.equal('overview');
     await sendKeys({ press: 'ArrowRight' });
     await el.updateComplete;
     expect(el.getState().page).to.equal('customers');

@@ -1,5 +1,7 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
-import type { CardData, ResultColumn } from '../../sdk/protocol.ts';
+import type { CardData, DrillTarget, ResultColumn } from '../../sdk/protocol.ts';
+import { drillFilters, rowDatum } from '../shared/drill.ts';
+import { emit } from '../shared/events.ts';
 import { columnLabel, formatCell, isNumericColumn } from '../shared/format-value.ts';
 import { tableStyles } from './table.styles.ts';
 
@@ -22,15 +24,23 @@ export function sortRows(rows: readonly unknown[][], index: number, direction: S
     .map(({ row }) => row);
 }
 
+/** Rows per page when no `page-size` is set. */
+export const DEFAULT_PAGE_SIZE = 25;
+
 /**
  * @summary A data table of a card's result: caption, column headers from the
- * column labels, values formatted with Intl, sortable by its header buttons.
+ * column labels, values formatted with Intl, sortable by its header buttons
+ * (over the rows returned), paged when there are more rows than `page-size`.
+ *
+ * @event insight-drill - With `drill` set, the user clicked a row or pressed Enter or Space on it. Detail: `{ cardId, page, filters, datum }`. Cancelable.
  *
  * @csspart table - The `<table>`.
  * @csspart caption - The caption.
  * @csspart header-cell - Each column header.
  * @csspart sort-button - The button inside each header that sorts by that column.
  * @csspart cell - Each data cell.
+ * @csspart pager - The paging controls.
+ * @csspart pager-button - Previous and Next.
  *
  * @cssproperty --insight-color-border - Row separators.
  * @cssproperty --insight-color-text-muted - Header text.
@@ -44,6 +54,10 @@ export class InsightTable extends LitElement {
     label: {},
     hideCaption: { type: Boolean, attribute: 'hide-caption' },
     locale: {},
+    pageSize: { type: Number, attribute: 'page-size' },
+    cardId: { attribute: 'card-id' },
+    drill: { attribute: false },
+    pageIndex: { state: true },
     sortIndex: { state: true },
     sortDirection: { state: true },
   };
@@ -54,6 +68,14 @@ export class InsightTable extends LitElement {
   /** Keeps the caption for assistive technology but hides it visually (when a card title shows it already). */
   declare hideCaption: boolean;
   declare locale: string | undefined;
+  /** Rows per page (default 25); 0 shows every row. */
+  declare pageSize: number;
+  /** Card id reported in `insight-drill`. */
+  declare cardId: string;
+  /** Where a chosen row leads; rows become focusable and clickable. */
+  declare drill: DrillTarget | null;
+  /** The page of rows shown, from 0. */
+  declare pageIndex: number;
   declare sortIndex: number;
   declare sortDirection: SortDirection;
 
@@ -63,13 +85,74 @@ export class InsightTable extends LitElement {
     this.label = '';
     this.hideCaption = false;
     this.locale = undefined;
+    this.pageSize = DEFAULT_PAGE_SIZE;
+    this.cardId = '';
+    this.drill = null;
+    this.pageIndex = 0;
     this.sortIndex = -1;
     this.sortDirection = 'ascending';
+  }
+
+  #resizeObserver: ResizeObserver | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (typeof ResizeObserver !== 'undefined') {
+      this.#resizeObserver ??= new ResizeObserver(() => this.#markScrollable());
+      this.#resizeObserver.observe(this);
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#resizeObserver?.disconnect();
+  }
+
+  protected override updated(): void {
+    this.#markScrollable();
+  }
+
+  /** A table wider than its card scrolls sideways; then its scroll area is a named, focusable region so keyboards can scroll it. */
+  #markScrollable(): void {
+    const scroll = this.renderRoot.querySelector<HTMLElement>('.scroll');
+    if (!scroll) return;
+    if (scroll.scrollWidth > scroll.clientWidth + 1) {
+      scroll.setAttribute('tabindex', '0');
+      scroll.setAttribute('role', 'region');
+      scroll.setAttribute('aria-label', this.label ? `${this.label} (scrolls sideways)` : 'Table (scrolls sideways)');
+    } else {
+      scroll.removeAttribute('tabindex');
+      scroll.removeAttribute('role');
+      scroll.removeAttribute('aria-label');
+    }
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     // New data with other columns: the old sort column may not exist any more.
     if (changed.has('data') && this.sortIndex >= (this.data?.columns.length ?? 0)) this.sortIndex = -1;
+    // Other rows (new filters) start at the first page; so does a page that no longer exists.
+    if (changed.has('data') || changed.has('pageSize')) this.pageIndex = 0;
+    const pages = this.#pageCount();
+    if (this.pageIndex >= pages) this.pageIndex = Math.max(0, pages - 1);
+  }
+
+  #pageCount(): number {
+    const rows = this.data?.rows.length ?? 0;
+    return this.pageSize > 0 ? Math.max(1, Math.ceil(rows / this.pageSize)) : 1;
+  }
+
+  #drillTo(row: readonly unknown[]): void {
+    const drill = this.drill;
+    const data = this.data;
+    if (!drill || !data) return;
+    const datum = rowDatum(data, row);
+    emit(this, 'insight-drill', { cardId: this.cardId, page: drill.page, filters: drillFilters(drill, datum), datum }, { cancelable: true });
+  }
+
+  #onRowKeydown(event: KeyboardEvent, row: readonly unknown[]): void {
+    if (event.key !== 'Enter' && event.key !== ' ') return;
+    event.preventDefault();
+    this.#drillTo(row);
   }
 
   private sortBy(index: number): void {
@@ -82,13 +165,19 @@ export class InsightTable extends LitElement {
       // Numbers read best largest first; text alphabetically.
       this.sortDirection = isNumericColumn(column) ? 'descending' : 'ascending';
     }
+    this.pageIndex = 0;
   }
 
   override render() {
     const data = this.data;
     if (!data) return nothing;
     const sortColumn = data.columns[this.sortIndex];
-    const rows = sortColumn ? sortRows(data.rows, this.sortIndex, this.sortDirection, sortColumn) : data.rows;
+    const sorted = sortColumn ? sortRows(data.rows, this.sortIndex, this.sortDirection, sortColumn) : data.rows;
+    const pages = this.#pageCount();
+    const size = this.pageSize > 0 ? this.pageSize : sorted.length;
+    const first = this.pageIndex * size;
+    const rows = pages > 1 ? sorted.slice(first, first + size) : sorted;
+    const drill = this.drill;
     return html`
       <div class="scroll">
         <table part="table">
@@ -113,19 +202,40 @@ export class InsightTable extends LitElement {
             </tr>
           </thead>
           <tbody>
-            ${rows.map(
-              (row) =>
-                html`<tr>
-                  ${data.columns.map(
-                    (column, index) =>
-                      html`<td part="cell" class=${isNumericColumn(column) ? 'num' : ''}>${formatCell(row[index], column, this.locale)}</td>`,
-                  )}
-                </tr>`,
-            )}
+            ${rows.map((row) => {
+              const cells = data.columns.map(
+                (column, index) => html`<td part="cell" class=${isNumericColumn(column) ? 'num' : ''}>${formatCell(row[index], column, this.locale)}</td>`,
+              );
+              return drill
+                ? html`<tr
+                    class="drillable"
+                    tabindex="0"
+                    aria-describedby="drill-hint"
+                    @click=${() => this.#drillTo(row)}
+                    @keydown=${(e: KeyboardEvent) => this.#onRowKeydown(e, row)}
+                  >
+                    ${cells}
+                  </tr>`
+                : html`<tr>${cells}</tr>`;
+            })}
           </tbody>
         </table>
-        ${rows.length === 0 ? html`<p class="empty">No rows match the current filters.</p>` : nothing}
+        ${sorted.length === 0 ? html`<p class="empty">No rows match the current filters.</p>` : nothing}
+        ${drill ? html`<p id="drill-hint" class="sr-only">Press Enter to drill down into this row.</p>` : nothing}
       </div>
+      ${pages > 1
+        ? html`<nav part="pager" class="pager" aria-label=${this.label ? `${this.label}: pages` : 'Table pages'}>
+            <button type="button" part="pager-button" ?disabled=${this.pageIndex === 0} @click=${() => (this.pageIndex -= 1)}>
+              <span aria-hidden="true">‹</span> Previous
+            </button>
+            <span class="range" role="status"
+              >${first + 1}–${Math.min(first + size, sorted.length)} of ${sorted.length}</span
+            >
+            <button type="button" part="pager-button" ?disabled=${this.pageIndex >= pages - 1} @click=${() => (this.pageIndex += 1)}>
+              Next <span aria-hidden="true">›</span>
+            </button>
+          </nav>`
+        : nothing}
     `;
   }
 }

@@ -7,10 +7,18 @@ export const tableStyles = [
     :host {
       display: block;
       font-size: 13px;
+      container-type: inline-size;
     }
+
 
     .scroll {
       overflow-x: auto;
+      border-radius: 4px;
+    }
+
+    .scroll:focus-visible {
+      outline: 2px solid var(--ie-accent);
+      outline-offset: 2px;
     }
 
     table {
@@ -102,10 +110,76 @@ export const tableStyles = [
       opacity: 1;
     }
 
+    tr.drillable {
+      cursor: pointer;
+    }
+
+    tr.drillable:focus-visible {
+      outline: 2px solid var(--ie-accent);
+      outline-offset: -2px;
+    }
+
+    .pager {
+      display: flex;
+      align-items: center;
+      justify-content: flex-end;
+      gap: 8px;
+      padding-top: 10px;
+      font-size: 12.5px;
+      color: var(--ie-muted);
+    }
+
+    .pager .range {
+      font-variant-numeric: tabular-nums;
+      margin-inline: 4px;
+      white-space: nowrap;
+    }
+
+    .pager button {
+      font: inherit;
+      color: var(--ie-text);
+      background: var(--ie-surface);
+      border: 1px solid var(--ie-border);
+      border-radius: 6px;
+      padding: 4px 10px;
+      white-space: nowrap;
+      cursor: pointer;
+    }
+
+    .pager button:hover:not(:disabled) {
+      background: var(--ie-subtle);
+    }
+
+    .pager button:disabled {
+      cursor: default;
+      opacity: 0.45;
+    }
+
+    .pager button:focus-visible {
+      outline: none;
+      border-color: var(--ie-accent);
+      box-shadow: var(--ie-focus-ring);
+    }
+
     .empty {
       color: var(--ie-muted);
       padding: 16px 0;
       margin: 0;
+    }
+
+    /* Narrow cards (phones): text wraps so every column fits; numbers stay on one line. */
+    @container (max-width: 480px) {
+      th,
+      td {
+        white-space: normal;
+        padding-inline: 4px;
+        font-size: 12px;
+      }
+
+      td.num,
+      th.num {
+        white-space: nowrap;
+      }
     }
   `,
 ];

@@ -3,9 +3,11 @@
  * (in-memory store, small seeded demo warehouse) on a free port, and a token
  * minter, so component tests render real data over real HTTP.
  */
+import { readFile } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
 import { SignJWT } from 'jose';
-import { createTestServer, TEST_EMBED_SECRET } from '../../server/testing/test-services.ts';
+import { createTestServer, TEST_EMBED_SECRET, type TestServer } from '../../server/testing/test-services.ts';
+import { startTestModelServer } from './test-model-server.ts';
 
 /** A correctly signed token that expired two minutes ago (past the server's clock tolerance). */
 function expiredToken(story: string, tenant: number): Promise<string> {
@@ -20,13 +22,28 @@ function expiredToken(story: string, tenant: number): Promise<string> {
 
 export async function startBrowserTestServer() {
   const test = await createTestServer({ allowedOrigins: ['*'] });
+  // A second story for component tests (`story: 'component-lab'`): a filter on the locked tenant column, unsafe markdown.
+  const lab: unknown = JSON.parse(await readFile(new URL('./lab.story.json', import.meta.url), 'utf8'));
+  await test.services.stories.importStory(test.services.defaultOrgId, lab);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: test.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  // A second server whose AI engine is the local test model (see test-model-server.ts); it is
+  // built on its first request, so runs without AI tests do not pay for it. Same embed secret
+  // and demo story, so the tokens below work on both.
+  const model = await startTestModelServer();
+  let aiTest: Promise<TestServer> | undefined;
+  const aiApp = () =>
+    (aiTest ??= createTestServer({ allowedOrigins: ['*'], openai: { apiKey: 'test-model-key', baseUrl: model.url, model: 'test-model', timeoutMs: 5_000 } }));
+  const aiServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: async (request) => (await aiApp()).app.fetch(request), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const aiAddress = aiServer.address();
+  const aiUrl = `http://127.0.0.1:${typeof aiAddress === 'object' && aiAddress ? aiAddress.port : 0}`;
   return {
-    describe: () => ({ server: url }),
+    describe: () => ({ server: url, aiServer: aiUrl }),
     /** `tenant` (default 1), `story` (default retail-overview), `expiresIn` seconds, `expired=true`. */
     token: (query: Record<string, string>) =>
       query['expired'] === 'true'
@@ -40,6 +57,9 @@ export async function startBrowserTestServer() {
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await test.close();
+      await new Promise<void>((resolve) => aiServer.close(() => resolve()));
+      if (aiTest) await (await aiTest).close();
+      await model.close();
     },
   };
 }

@@ -4,6 +4,12 @@ export async function testServer(): Promise<string> {
   return ((await res.json()) as { server: string }).server;
 }
 
+/** A test server whose AI engine is a local OpenAI-compatible model (questions with "unreachable" get a 503 from it). */
+export async function testAiServer(): Promise<string> {
+  const res = await fetch('/__insight/config');
+  return ((await res.json()) as { aiServer: string }).aiServer;
+}
+
 /** A real token from the test server; `expired: true` gives one that expired two minutes ago. */
 export async function testToken(
   options: { tenant?: number | 'none'; story?: string; expiresIn?: number; permissions?: string; expired?: boolean } = {},

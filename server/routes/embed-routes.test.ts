@@ -43,12 +43,20 @@ afterAll(async () => {
 describe('GET /api/embed/story', () => {
   it('returns the pages, cards and filters of the token story', () => {
     expect(story.slug).toBe('retail-overview');
-    expect(story.pages.map((p) => p.key)).toEqual(['overview', 'customers']);
+    expect(story.pages.map((p) => p.key)).toEqual(['overview', 'customers', 'products', 'region-detail']);
     expect(story.pages[0]?.cards.map((c) => c.type)).toEqual(['metric', 'metric', 'chart', 'chart']);
-    expect(story.filters.map((f) => f.name)).toEqual(['period', 'region']);
+    expect(story.filters.map((f) => f.name)).toEqual(['period', 'region', 'category', 'line_value', 'customer']);
     expect(story.permissions).toEqual(['view', 'drill']);
+    // A drill target comes with the default `drill` permission.
+    expect(story.pages.flatMap((p) => p.cards).some((c) => c.drill?.page === 'region-detail')).toBe(true);
     // The card's query (dataset, policy) stays on the server.
     expect(JSON.stringify(story)).not.toContain('sales_facts');
+  });
+
+  it('leaves drill targets out for a token without the drill permission', async () => {
+    const res = await request('/api/embed/story', await server.token({ permissions: ['view'] }));
+    const view = (await res.json()) as StoryView;
+    expect(view.pages.flatMap((p) => p.cards).every((c) => c.drill === null)).toBe(true);
   });
 
   it('answers problem+json with a stable code without a token', async () => {
