@@ -2,7 +2,7 @@
  * Browser client of the embed API. The components talk to the server only
  * through this; host apps can use it directly for custom UIs.
  */
-import type { CardData, FilterValues, FilterValuesResponse, Problem, StoryView } from './protocol.ts';
+import type { AskRequest, AskResponse, AskSuggestionsResponse, CardData, FilterValues, FilterValuesResponse, Problem, StoryView } from './protocol.ts';
 
 export interface InsightClientOptions {
   /** Base URL of the InsightEngine server, e.g. `https://analytics.example.com`. */
@@ -95,6 +95,23 @@ export class InsightClient {
   filterValues(filterId: string, search = '', signal?: AbortSignal): Promise<FilterValuesResponse> {
     const query = search ? `?search=${encodeURIComponent(search)}` : '';
     return this.request<FilterValuesResponse>('GET', `/api/embed/filters/${encodeURIComponent(filterId)}/values${query}`, undefined, signal);
+  }
+
+  /**
+   * Asks a question in plain language (needs the token permission `ask`). The
+   * answer is either rows with the SQL that produced them, or a clarification.
+   * @example
+   * const answer = await insight.ask('revenue by region');
+   * if (answer.status === 'clarify') console.log(answer.clarification?.suggestions);
+   */
+  ask(question: string, options: { dataset?: string; signal?: AbortSignal } = {}): Promise<AskResponse> {
+    const body: AskRequest = { question, ...(options.dataset ? { dataset: options.dataset } : {}) };
+    return this.request<AskResponse>('POST', '/api/embed/ask', body, options.signal);
+  }
+
+  /** Example questions the token's datasets can answer. */
+  askSuggestions(signal?: AbortSignal): Promise<AskSuggestionsResponse> {
+    return this.request<AskSuggestionsResponse>('GET', '/api/embed/ask/suggestions', undefined, signal);
   }
 
   private async request<T>(method: string, path: string, body: unknown, signal: AbortSignal | undefined, retried = false): Promise<T> {

@@ -152,6 +152,8 @@ export type IframeMessage =
   | { type: 'insight:set-filters'; filters: FilterValues }
   | { type: 'insight:set-state'; state: Partial<StoryState> }
   | { type: 'insight:token'; token: string }
+  /** Host → frame: reload the story and its data, keeping page and filters. */
+  | { type: 'insight:refresh' }
   | { type: 'insight:ready'; story: string }
   | { type: 'insight:error'; code: string; detail?: string };
 

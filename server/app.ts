@@ -12,6 +12,8 @@ import { InsightError } from './errors/insight-error.ts';
 import { problemResponse, toInsightError } from './errors/problem-response.ts';
 import { adminRoutes } from './routes/admin/admin-routes.ts';
 import { embedRoutes } from './routes/embed-routes.ts';
+import { opsRoutes, readyzHandler, useOps } from './ops/ops-routes.ts';
+import { allowFraming, embedPageRoutes } from './routes/embed-page.ts';
 import type { Services } from './services.ts';
 
 export interface AppOptions {
@@ -23,7 +25,11 @@ export interface AppOptions {
 export function createApp(services: Services, options: AppOptions = {}): Hono {
   const app = new Hono();
   app.use('*', requestId());
+  // Before the secure headers, so it can take their X-Frame-Options off the iframe page only.
+  app.use('/embed/story/*', allowFraming());
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', crossOriginOpenerPolicy: false }));
+  // Metrics, request log, body limits and rate limits: before any route.
+  useOps(app, services, { log: options.log });
 
   app.onError((error, c) => {
     const insight = toInsightError(error);
@@ -35,14 +41,14 @@ export function createApp(services: Services, options: AppOptions = {}): Hono {
   app.notFound((c) => problemResponse(c, new InsightError('ERR_NOT_FOUND')));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    await services.store.db.selectFrom('organisations').select('id').limit(1).execute();
-    return c.json({ status: 'ready' });
-  });
+  app.get('/readyz', readyzHandler(services));
+  // /metrics, /api/openapi.json (every route mounted on this app) and /docs.
+  app.route('/', opsRoutes(services, () => app));
 
   // First: it holds /api/embed/tokens, which the embed API's token check would otherwise claim.
   app.route('/api', adminRoutes(services, options.log ? { log: options.log } : {}));
-  app.route('/api/embed', embedRoutes({ keys: services.keys, stories: services.stories, engine: services.engine, allowedOrigins: services.config.allowedOrigins }));
+  app.route('/embed', embedPageRoutes({ db: services.store.db, allowedOrigins: services.config.allowedOrigins }));
+  app.route('/api/embed', embedRoutes({ keys: services.keys, stories: services.stories, engine: services.engine, allowedOrigins: services.config.allowedOrigins, ask: services.ask }));
 
   const staticDir = options.staticDir;
   if (staticDir && existsSync(staticDir)) {

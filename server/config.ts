@@ -22,9 +22,12 @@ export interface InsightConfig {
   adminApiKey: string;
   /** HS256 signing secret of the default organisation's first embed key (generated and kept in dataDir when unset). */
   embedSecret: string;
+  /** HS256 secret of admin session tokens (generated and kept in dataDir when unset); separate from every embed secret. */
+  sessionSecret: string;
   /** Origins allowed to call the embed API and frame the iframe page ('*' = any). */
   allowedOrigins: string[];
-  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  /** OpenAI-compatible server for questions; used only when apiKey is set. `timeoutMs` bounds each model call. */
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string; timeoutMs: number };
   statementTimeoutMs: number;
   rowCap: number;
   cacheTtlSeconds: number;
@@ -32,6 +35,14 @@ export interface InsightConfig {
   demo: boolean;
   /** Orders in the demo warehouse (≥ 200k for the real demo; tests use fewer). */
   demoOrders: number;
+  /** Structured log threshold (`debug`, `info`, `warn`, `error`, `silent`). */
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** Requests per window per admin credential and per embed viewer; 0 switches a limit off. */
+  rateLimit: { windowMs: number; admin: number; embed: number };
+  /** How long a shutdown waits for in-flight requests before closing their connections. */
+  shutdownTimeoutMs: number;
 }
 
 const env = z.object({
@@ -43,15 +54,23 @@ const env = z.object({
   INSIGHT_SECRET_KEY: z.string().min(16).optional(),
   INSIGHT_ADMIN_API_KEY: z.string().min(16).optional(),
   INSIGHT_EMBED_SECRET: z.string().min(32, 'INSIGHT_EMBED_SECRET must be at least 32 characters').optional(),
+  INSIGHT_SESSION_SECRET: z.string().min(32, 'INSIGHT_SESSION_SECRET must be at least 32 characters').optional(),
   INSIGHT_ALLOWED_ORIGINS: z.string().default('*'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   INSIGHT_AI_MODEL: z.string().default('gpt-4o-mini'),
+  INSIGHT_AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
   INSIGHT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   INSIGHT_ROW_CAP: z.coerce.number().int().min(1).default(10_000),
   INSIGHT_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(300),
   INSIGHT_DEMO: z.enum(['0', '1']).default('1'),
   INSIGHT_DEMO_ORDERS: z.coerce.number().int().min(100).default(240_000),
+  INSIGHT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  INSIGHT_METRICS_TOKEN: z.string().min(16, 'INSIGHT_METRICS_TOKEN must be at least 16 characters').optional(),
+  INSIGHT_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  INSIGHT_RATE_LIMIT_ADMIN: z.coerce.number().int().min(0).default(1200),
+  INSIGHT_RATE_LIMIT_EMBED: z.coerce.number().int().min(0).default(1200),
+  INSIGHT_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
 });
 
 /** Reads a secret from the environment or from a file in dataDir, creating it on first start. */
@@ -83,12 +102,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     secretKey: createHash('sha256').update(secretKeyText).digest(),
     adminApiKey: e.INSIGHT_ADMIN_API_KEY ?? persistedSecret(dataDir, 'admin-api-key', () => `ik_${randomBytes(24).toString('base64url')}`),
     embedSecret: e.INSIGHT_EMBED_SECRET ?? persistedSecret(dataDir, 'embed-secret', () => randomBytes(32).toString('base64url')),
+    sessionSecret: e.INSIGHT_SESSION_SECRET ?? persistedSecret(dataDir, 'session-secret', () => randomBytes(32).toString('base64url')),
     allowedOrigins: e.INSIGHT_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
-    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.INSIGHT_AI_MODEL },
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.INSIGHT_AI_MODEL, timeoutMs: e.INSIGHT_AI_TIMEOUT_MS },
     statementTimeoutMs: e.INSIGHT_STATEMENT_TIMEOUT_MS,
     rowCap: e.INSIGHT_ROW_CAP,
     cacheTtlSeconds: e.INSIGHT_CACHE_TTL_SECONDS,
     demo: e.INSIGHT_DEMO === '1',
     demoOrders: e.INSIGHT_DEMO_ORDERS,
+    logLevel: e.INSIGHT_LOG_LEVEL,
+    metricsToken: e.INSIGHT_METRICS_TOKEN,
+    rateLimit: { windowMs: e.INSIGHT_RATE_LIMIT_WINDOW_SECONDS * 1000, admin: e.INSIGHT_RATE_LIMIT_ADMIN, embed: e.INSIGHT_RATE_LIMIT_EMBED },
+    shutdownTimeoutMs: e.INSIGHT_SHUTDOWN_TIMEOUT_MS,
   };
 }

@@ -12,10 +12,18 @@ import { ensureDefaultOrg } from './bootstrap/ensure-default-org.ts';
 import { provisionDemo } from './demo-content/provision-demo.ts';
 import { createQueryHistory, type QueryHistory } from './history/query-history.ts';
 import { createQueryEngine, type QueryEngine } from './query/query-engine.ts';
+import { createEngineSettingsScope, createOrgConfigRepository, type OrgConfigRepository } from './config-store/org-config.ts';
+import { instrumentConnections } from './ops/instrument-connections.ts';
+import { createOps, type Ops } from './ops/ops-services.ts';
 import { createSavedQueryRepository, type SavedQueryRepository } from './saved-queries/saved-query-repository.ts';
+import { createAskService, type AskService } from './ai/ask-service.ts';
+import { createLlmClient, type LlmClient } from './ai/llm-client.ts';
+import { interpretQuestion, suggestQuestions } from './ai/offline/interpret-question.ts';
 import { openStore, type Store } from './store/open-store.ts';
 import { createStoryRepository, type StoryRepository } from './stories/story-repository.ts';
 import { createEmbedKeyRing, type EmbedKeyRing } from './tokens/embed-key-ring.ts';
+import { createAuditLog, type AuditLog } from './identity/audit-log.ts';
+import { createIdentity, type Identity } from './identity/identity.ts';
 
 export interface Services {
   config: InsightConfig;
@@ -32,6 +40,18 @@ export interface Services {
   engine: QueryEngine;
   history: QueryHistory;
   savedQueries: SavedQueryRepository;
+  /** The model behind questions and narration; null without OPENAI_API_KEY (the offline engine answers). */
+  llm: LlmClient | null;
+  /** Questions in plain language: the model when configured, else (and as fallback) the offline engine. */
+  ask: AskService;
+  /** Users, sessions, roles, API keys, embed keys and the login lockout. */
+  identity: Identity;
+  /** Who changed what (every admin change, every embed token's first use). */
+  audit: AuditLog;
+  /** Per-organisation settings (GET/PUT /api/config); the engine applies them per call. */
+  orgConfig: OrgConfigRepository;
+  /** Metrics, rate limiter, readiness and draining. */
+  ops: Ops;
   close(): Promise<void>;
 }
 
@@ -56,10 +76,28 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
     adminApiKey: config.adminApiKey,
     allowedOrigins: config.allowedOrigins,
   });
-  const keys = createEmbedKeyRing(store.db, box, { defaultOrgId });
+  const audit = createAuditLog(store.db);
+  const keys = createEmbedKeyRing(store.db, box, {
+    defaultOrgId,
+    onTokenFirstUse: (use) => {
+      audit
+        .record({
+          orgId: use.orgId,
+          actor: { type: 'embed', id: use.sub ?? use.keyId },
+          action: 'embed.token.first_use',
+          resourceType: 'stories',
+          resourceId: use.story,
+          after: { kid: use.keyId, jti: use.jti ?? null, sub: use.sub ?? null, exp: use.exp, permissions: use.permissions, params: use.params },
+          dedupeKey: `embed-token:${use.ref}`,
+        })
+        .catch(() => log('audit log: an embed token use could not be recorded'));
+    },
+  });
+  const identity = await createIdentity({ db: store.db, box, keys, audit, sessionSecret: config.sessionSecret });
   const stories = createStoryRepository(store.db);
   const datasets = createDatasetRepository(store.db);
-  const connections = createConnectionRegistry(store.db, box, { dataDir: config.dataDir });
+  const ops = createOps(config, { log });
+  const connections = instrumentConnections(createConnectionRegistry(store.db, box, { dataDir: config.dataDir }), ops.metrics, store.db);
   const connectionStore = createConnectionRepository(store.db, box);
   const cache = createResultCache({
     ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
@@ -70,8 +108,18 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
   });
   const settings = { statementTimeoutMs: config.statementTimeoutMs, rowCap: config.rowCap, cacheTtlSeconds: config.cacheTtlSeconds };
   const history = createQueryHistory(store.db, { onError: () => log('query history: an entry could not be written') });
-  const engine = createQueryEngine({ datasets, connections, cache, settings: () => settings, history });
+  const orgConfig = createOrgConfigRepository(store.db, {
+    defaults: { ...settings, ai: { enabled: true, model: config.openai.model, timeoutMs: config.openai.timeoutMs } },
+    aiKeyConfigured: Boolean(config.openai.apiKey),
+  });
+  const engineScope = createEngineSettingsScope(settings);
+  const engine = engineScope.wrap(createQueryEngine({ datasets, connections, cache, settings: engineScope.settings, history }), orgConfig);
+  ops.metrics.watchCache(cache);
+  ops.metrics.watchPools(connections.poolReadings);
   const savedQueries = createSavedQueryRepository(store.db);
+  const llm = createLlmClient(config.openai);
+  const aiSettings = async (orgId: string) => (await orgConfig.get(orgId)).ai;
+  const ask = createAskService({ stories, datasets, engine, connections, savedQueries, offline: { interpretQuestion, suggestQuestions }, llm, aiSettings });
 
   if (config.demo) {
     const started = Date.now();
@@ -97,10 +145,17 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
     engine,
     history,
     savedQueries,
+    llm,
+    ask,
+    identity,
+    audit,
+    orgConfig,
+    ops,
     async close() {
       await history.flush();
       await connections.closeAll();
       await cache.close();
+      await ops.close();
       await store.close();
     },
   };

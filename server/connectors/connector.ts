@@ -60,5 +60,7 @@ export interface Connector {
   test(): Promise<void>;
   /** Tables of the connection's default schema/database with columns and keys. */
   introspect(): Promise<SchemaInfo>;
+  /** Pool usage for the metrics; connectors without a pool leave it out. */
+  poolStats?(): { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
 }

@@ -354,6 +354,9 @@ export function createMysqlConnector(config: MysqlConnectorConfig): Connector {
       }
     },
 
+    // mysql2 keeps its pool counts in private queues; read-only, for the metrics.
+    poolStats: () => ((q) => ({ total: q._allConnections.length, idle: q._freeConnections.length, waiting: q._connectionQueue.length, max: poolMax }))(pool.pool as unknown as Record<'_allConnections' | '_freeConnections' | '_connectionQueue', { length: number }>),
+
     close() {
       closing ??= pool.end();
       return closing;

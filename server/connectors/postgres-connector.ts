@@ -323,6 +323,8 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
       }
     },
 
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: config.poolMax ?? 10 }),
+
     close() {
       // pg throws when end() is called twice; closing twice is harmless here.
       closing ??= pool.end();

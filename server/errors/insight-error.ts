@@ -14,6 +14,7 @@ export const ERROR_TABLE = {
   ERR_TOKEN_ALGORITHM: { status: 401, title: 'The token uses an algorithm that is not allowed' },
   ERR_TOKEN_SIGNATURE: { status: 401, title: 'The token signature does not verify' },
   ERR_TOKEN_KEY_UNKNOWN: { status: 401, title: 'The token names an unknown or revoked key' },
+  ERR_TOKEN_REVOKED: { status: 401, title: 'The token was revoked' },
   ERR_FORBIDDEN: { status: 403, title: 'This action is not permitted' },
   ERR_NOT_FOUND: { status: 404, title: 'Not found' },
   ERR_STORY_NOT_FOUND: { status: 404, title: 'Story not found' },
@@ -37,6 +38,10 @@ export const ERROR_TABLE = {
   ERR_DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
   ERR_CONFLICT: { status: 409, title: 'The resource already exists' },
   ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  ERR_LOGIN_FAILED: { status: 401, title: 'The email or password is not correct' },
+  ERR_REFRESH_TOKEN_REUSED: { status: 401, title: 'The refresh token was already used; the session is revoked' },
+  ERR_ORIGIN_NOT_ALLOWED: { status: 403, title: 'The embed key does not allow this origin' },
+  ERR_NOT_READY: { status: 503, title: 'The server is not ready for traffic' },
   ERR_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -143,8 +143,8 @@ describe('metric cards', () => {
     const sum = async (from: string, to: string) =>
       Number((await warehouse(`select coalesce(sum(revenue), 0)::float8 as v from sales_facts where tenant_id = 3 and region = 'West' and order_date between $1 and $2`, [from, to]))[0]?.[0]);
     expect(Number(data.rows[0]?.[0])).toBeCloseTo(await sum('2025-04-01', '2025-06-30'), 2);
-    expect(data.comparison).toMatchObject({ from: '2024-12-31', to: '2025-03-31' });
-    expect(Number(data.comparison?.rows[0]?.[0])).toBeCloseTo(await sum('2024-12-31', '2025-03-31'), 2);
+    expect(data.comparison).toMatchObject({ from: '2025-01-01', to: '2025-03-31' });
+    expect(Number(data.comparison?.rows[0]?.[0])).toBeCloseTo(await sum('2025-01-01', '2025-03-31'), 2);
     expect(data.series?.grain).toBe('month');
     expect(data.series?.rows.map((r) => Number(r[1]))).toHaveLength(3);
     const april = await sum('2025-04-01', '2025-04-30');
@@ -172,16 +172,26 @@ describe('export helpers', () => {
     expect(exportFilename('Revenue / Région "Q1"', 'csv')).toBe('revenue-region-q1.csv');
   });
 
+  it('shift whole months by months: a year by a year, a quarter by a quarter', () => {
+    const shift = (from: string, to: string) => {
+      const q = previousPeriodQuery({ dataset: 'sales', dimensions: [], measures: [], filters: [{ column: 'order_date', op: 'between', value: [from, to] }], sort: [] });
+      return [q?.from, q?.to];
+    };
+    expect(shift('2025-01-01', '2025-12-31')).toEqual(['2024-01-01', '2024-12-31']);
+    expect(shift('2024-03-01', '2024-03-31')).toEqual(['2024-02-01', '2024-02-29']);
+    expect(shift('2025-03-10', '2025-03-16')).toEqual(['2025-03-03', '2025-03-09']);
+  });
+
   it('shift a date range back by its own length', () => {
     const shifted = previousPeriodQuery({
       dataset: 'sales',
       dimensions: [],
       measures: [],
-      filters: [{ column: 'order_date', op: 'gte', value: '2025-03-01' }, { column: 'order_date', op: 'lte', value: '2025-03-31' }, { column: 'region', op: 'eq', value: 'West' }],
+      filters: [{ column: 'order_date', op: 'gte', value: '2025-03-05' }, { column: 'order_date', op: 'lte', value: '2025-03-31' }, { column: 'region', op: 'eq', value: 'West' }],
       sort: [],
     });
-    expect(shifted?.from).toBe('2025-01-29');
-    expect(shifted?.to).toBe('2025-02-28');
-    expect(shifted?.query.filters).toEqual([{ column: 'region', op: 'eq', value: 'West' }, { column: 'order_date', op: 'between', value: ['2025-01-29', '2025-02-28'] }]);
+    expect(shifted?.from).toBe('2025-02-06');
+    expect(shifted?.to).toBe('2025-03-04');
+    expect(shifted?.query.filters).toEqual([{ column: 'region', op: 'eq', value: 'West' }, { column: 'order_date', op: 'between', value: ['2025-02-06', '2025-03-04'] }]);
   });
 });

@@ -42,23 +42,46 @@ export function dateBounds(query: StructuredQuery): DateBounds | null {
 }
 
 /**
- * The query over the previous period of the same length, or null when the
- * query has no closed date range to shift (all of time has no "before").
+ * The query over the period just before: the same number of whole months
+ * when the range is whole months, otherwise the same number of days. Null
+ * when the query has no closed date range to shift (all of time has no "before").
  *
  * @example
- * previousPeriodQuery(q) // 2025-04-01..2025-06-30 → 2025-01-01..2025-03-31 (91 days back)
+ * previousPeriodQuery(q) // 2025-04-01..2025-06-30 → 2025-01-01..2025-03-31; 2025-03-10..2025-03-16 → 2025-03-03..2025-03-09
  */
 export function previousPeriodQuery(query: StructuredQuery, now: Date = new Date()): { query: StructuredQuery; from: string; to: string } | null {
   const resolved = resolveRelativeDates(query, now);
   const bounds = dateBounds(resolved);
   if (!bounds) return null;
-  const from = Date.parse(`${bounds.from}T00:00:00Z`);
-  const to = Date.parse(`${bounds.to}T00:00:00Z`);
-  const length = Math.round((to - from) / DAY_MS) + 1;
-  const previous = { from: day(from - length * DAY_MS), to: day(from - DAY_MS) };
+  const previous = previousMonths(bounds.from, bounds.to) ?? previousDays(bounds.from, bounds.to);
   const filters: QueryFilter[] = resolved.filters.filter((f) => f.column !== bounds.column || !isDateBound(f));
   filters.push({ column: bounds.column, op: 'between', value: [previous.from, previous.to] });
   return { query: { ...resolved, filters }, ...previous };
+}
+
+/** The same number of days just before. */
+function previousDays(fromText: string, toText: string): { from: string; to: string } {
+  const from = Date.parse(`${fromText}T00:00:00Z`);
+  const to = Date.parse(`${toText}T00:00:00Z`);
+  const length = Math.round((to - from) / DAY_MS) + 1;
+  return { from: day(from - length * DAY_MS), to: day(from - DAY_MS) };
+}
+
+/**
+ * Whole calendar months (a month, a quarter, a year) compare with the same
+ * number of whole months before: 2025 with 2024, Q2 with Q1, March with
+ * February — not with "the 365 days before", which a leap year would shift.
+ */
+function previousMonths(fromText: string, toText: string): { from: string; to: string } | null {
+  const from = new Date(`${fromText}T00:00:00Z`);
+  const to = new Date(`${toText}T00:00:00Z`);
+  const lastOfMonth = new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() + 1, 0));
+  if (from.getUTCDate() !== 1 || to.getTime() !== lastOfMonth.getTime()) return null;
+  const months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth() + 1;
+  return {
+    from: day(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() - months, 1)),
+    to: day(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 0)),
+  };
 }
 
 const isDateBound = (f: QueryFilter) =>

@@ -15,11 +15,16 @@ import { cardConditions, filterToConditions, visibleFilters } from '../stories/a
 import { filterAppliesTo, type CardModel, type FilterModel, type StoryModel, type StoryRepository } from '../stories/story-repository.ts';
 import type { EmbedKeyRing } from '../tokens/embed-key-ring.ts';
 import { verifyEmbedToken, type EmbedViewer } from '../tokens/verify-embed-token.ts';
+import { embedCorsOrigin, embedOriginGuard } from '../tokens/embed-origins.ts';
 import { comparisonLabel, previousPeriodQuery, sparklineOptions, sparklineQuery, type CardExtras } from './card-extras.ts';
 import { EXPORT_FORMATS, exportRows, type ExportFormat } from './card-export.ts';
 import { jsonBody } from './json-body.ts';
+import type { AskService } from '../ai/ask-service.ts';
+import { embedAskRoutes } from './embed-ask-routes.ts';
 
 export interface EmbedRouteDeps {
+  /** Questions in plain language (`/ask`); the routes are absent without it. */
+  ask?: AskService;
   keys: EmbedKeyRing;
   stories: StoryRepository;
   engine: QueryEngine;
@@ -128,17 +133,18 @@ export function storyView(story: StoryModel, viewer: EmbedViewer): StoryView {
 
 export function embedRoutes(deps: EmbedRouteDeps): Hono<Env> {
   const app = new Hono<Env>();
-  const anyOrigin = deps.allowedOrigins.includes('*');
   app.use(
     '*',
     cors({
-      origin: anyOrigin ? '*' : (origin) => (deps.allowedOrigins.includes(origin) ? origin : null),
+      // Per embed key (server/tokens/embed-origins.ts): a preflight has no token, the request is checked against its key below.
+      origin: embedCorsOrigin(deps.keys, deps.allowedOrigins),
       allowHeaders: ['authorization', 'content-type'],
       allowMethods: ['GET', 'POST', 'OPTIONS'],
       maxAge: 600,
     }),
   );
   app.use('*', embedAuth(deps.keys));
+  app.use('*', embedOriginGuard(deps.allowedOrigins));
 
   const viewerStory = (viewer: EmbedViewer) => deps.stories.load(viewer.orgId, viewer.story, { publishedOnly: true });
 
@@ -238,6 +244,8 @@ export function embedRoutes(deps: EmbedRouteDeps): Hono<Env> {
     const response: FilterValuesResponse = { values: values.slice(0, limit), truncated: values.length > limit };
     return c.json(response);
   });
+
+  if (deps.ask) app.route('/ask', embedAskRoutes({ ask: deps.ask }));
 
   return app;
 }

@@ -16,12 +16,18 @@ import * as initial from './migrations/001-initial.ts';
 import * as adminApi from './migrations/002-admin-api.ts';
 import * as savedQueries from './migrations/003-saved-queries.ts';
 import * as cardDrill from './migrations/004-card-drill.ts';
+import * as storyAuthoring from './migrations/005-story-authoring.ts';
+import * as identity from './migrations/006-identity.ts';
+import * as orgConfig from './migrations/007-config.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-admin-api': adminApi,
   '003-saved-queries': savedQueries,
   '004-card-drill': cardDrill,
+  '005-story-authoring': storyAuthoring,
+  '006-identity': identity,
+  '007-config': orgConfig,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -97,6 +97,40 @@ export interface StoriesTable {
   status: 'draft' | 'published';
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  collection_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The version viewers see; null while the story is not published. */
+  published_version: ColumnType<number | null, number | null | undefined, number | null>;
+  published_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  published_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface CollectionsTable {
+  id: string;
+  org_id: string;
+  parent_id: string | null;
+  name: string;
+  description: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface StoryVersionsTable {
+  story_id: string;
+  version: number;
+  /** The story definition as published, each page, card and filter carrying its id (server/stories/story-draft.ts). */
+  definition: Json<unknown>;
+  published_at: CreatedAt;
+  published_by: string | null;
+}
+
+export type ShareLevel = 'view' | 'edit' | 'admin';
+
+export interface StorySharesTable {
+  story_id: string;
+  user_id: string;
+  level: ShareLevel;
+  granted_by: string | null;
+  created_at: CreatedAt;
 }
 
 export interface PagesTable {
@@ -185,6 +219,83 @@ export interface SavedQueriesTable {
   updated_at: UpdatedAt;
 }
 
+/** A custom role of one organisation; users and API keys name it by id in their `role`. */
+export interface RolesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  /** Permission strings (server/auth/permissions.ts). */
+  permissions: Json<string[]>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** A login: the family of refresh tokens issued from it. */
+export interface SessionsTable {
+  id: string;
+  org_id: string;
+  user_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: CreatedAt;
+  expires_at: Date;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  /** sha256 of the opaque token; the token itself is never stored. */
+  token_hash: string;
+  session_id: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+  /** Set when the token was exchanged; a second exchange is a reuse. */
+  used_at: Date | null;
+}
+
+export interface LoginAttemptsTable {
+  /** sha256 of the email and client address. */
+  key: string;
+  failures: number;
+  first_failure_at: Date;
+  locked_until: Date | null;
+}
+
+export interface RevokedEmbedTokensTable {
+  org_id: string;
+  jti: string;
+  /** The token's own expiry: past it the entry is no longer needed. */
+  expires_at: Date;
+  created_at: CreatedAt;
+}
+
+export type AuditActorType = 'user' | 'api_key' | 'embed';
+
+export interface AuditLogTable {
+  id: string;
+  org_id: string;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  action: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  status: number | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+  ip: string | null;
+  user_agent: string | null;
+  dedupe_key: string | null;
+  created_at: CreatedAt;
+}
+
+/** One organisation's settings document (server/config-store/org-config.ts); absent members use the server defaults. */
+export interface OrgSettingsTable {
+  org_id: string;
+  settings: Json<Record<string, unknown>>;
+  updated_at: UpdatedAt;
+}
+
 export interface StoreSchema {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -199,6 +310,16 @@ export interface StoreSchema {
   connection_schemas: ConnectionSchemasTable;
   query_history: QueryHistoryTable;
   saved_queries: SavedQueriesTable;
+  collections: CollectionsTable;
+  story_versions: StoryVersionsTable;
+  story_shares: StorySharesTable;
+  roles: RolesTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  login_attempts: LoginAttemptsTable;
+  revoked_embed_tokens: RevokedEmbedTokensTable;
+  audit_log: AuditLogTable;
+  org_settings: OrgSettingsTable;
 }
 
 export type DatasetRow = Selectable<DatasetsTable>;
@@ -212,3 +333,7 @@ export type NewCard = Insertable<CardsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type QueryHistoryRow = Selectable<QueryHistoryTable>;
 export type SavedQueryRow = Selectable<SavedQueriesTable>;
+export type CollectionRow = Selectable<CollectionsTable>;
+export type StoryShareRow = Selectable<StorySharesTable>;
+export type RoleRow = Selectable<RolesTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;

@@ -1,5 +1,5 @@
 /**
- * The admin REST API (Authorization: Bearer <API key>), as one app to mount
+ * The admin REST API (Authorization: Bearer <API key or session JWT>), as one app to mount
  * under `/api`. Mount it before the embed API: `/api/embed/tokens` is an
  * admin route inside the embed API's prefix, and the embed API's token check
  * would otherwise refuse the API key first.
@@ -8,13 +8,23 @@ import { Hono } from 'hono';
 import { adminAuth, type AdminEnv } from '../../auth/admin-auth.ts';
 import type { Services } from '../../services.ts';
 import { cacheRoutes } from './cache-routes.ts';
+import { configRoutes } from './config-routes.ts';
 import { connectionRoutes } from './connection-routes.ts';
 import { datasetRoutes } from './dataset-routes.ts';
 import { embedTokenRoutes } from './embed-token-routes.ts';
 import { queryRoutes } from './query-routes.ts';
 import { savedQueryRoutes } from './saved-query-routes.ts';
+import { apiKeyRoutes } from './api-key-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
+import { authRoutes } from './auth-routes.ts';
+import { embedKeyRoutes } from './embed-key-routes.ts';
+import { roleRoutes } from './role-routes.ts';
+import { userRoutes } from './user-routes.ts';
+import { aiRoutes } from '../ai-routes.ts';
+import { storyRoutes } from './story-routes.ts';
+import { collectionRoutes } from './collection-routes.ts';
 
-export type AdminRouteServices = Pick<Services, 'store' | 'box' | 'stories' | 'datasets' | 'connections' | 'connectionStore' | 'cache' | 'engine' | 'history' | 'savedQueries'>;
+export type AdminRouteServices = Pick<Services, 'identity' | 'audit' | 'store' | 'box' | 'stories' | 'datasets' | 'connections' | 'connectionStore' | 'cache' | 'engine' | 'history' | 'savedQueries' | 'orgConfig' | 'ask' | 'llm' | 'config'>;
 
 /**
  * @example
@@ -23,6 +33,8 @@ export type AdminRouteServices = Pick<Services, 'store' | 'box' | 'stories' | 'd
 export function adminRoutes(services: AdminRouteServices, options: { log?: (line: Record<string, unknown>) => void } = {}): Hono<AdminEnv> {
   const auth = adminAuth({
     db: services.store.db,
+    sessionKey: services.identity.sessionKey,
+    audit: services.audit,
     onTouchError: () => options.log?.({ level: 'warn', msg: 'could not record the last use of an API key' }),
   });
   const { cache, engine, datasets } = services;
@@ -33,6 +45,17 @@ export function adminRoutes(services: AdminRouteServices, options: { log?: (line
   app.route('/queries', queryRoutes({ auth, engine, history: services.history }));
   app.route('/saved-queries', savedQueryRoutes({ auth, savedQueries: services.savedQueries, datasets, connections, registry: services.connections, engine }));
   app.route('/cache', cacheRoutes({ auth, cache, datasets, connections }));
+  app.route('/config', configRoutes({ auth, orgConfig: services.orgConfig, cache, connections }));
+  app.route('/stories', storyRoutes({ auth, db: services.store.db, stories: services.stories }));
+  app.route('/collections', collectionRoutes({ auth, db: services.store.db }));
+  app.route('/ai', aiRoutes({ auth, ask: services.ask, llm: services.llm, aiSettings: async (orgId) => (await services.orgConfig.get(orgId)).ai, engine, savedQueries: services.savedQueries, verify: { datasets, connections: services.connections, engine, rowCap: () => services.config.rowCap } }));
   app.route('/embed/tokens', embedTokenRoutes({ auth, db: services.store.db, box: services.box, stories: services.stories }));
+  const { identity } = services;
+  app.route('/auth', authRoutes({ auth, identity, db: services.store.db }));
+  app.route('/users', userRoutes({ auth, identity }));
+  app.route('/roles', roleRoutes({ auth, identity }));
+  app.route('/api-keys', apiKeyRoutes({ auth, identity }));
+  app.route('/embed-keys', embedKeyRoutes({ auth, identity }));
+  app.route('/audit', auditRoutes({ auth, audit: services.audit }));
   return app;
 }
