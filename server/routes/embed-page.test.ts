@@ -43,6 +43,7 @@ describe('GET /embed/story/:id', () => {
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-eval/);
     expect(res.headers.get('x-frame-options')).toBeNull();
   });
 
