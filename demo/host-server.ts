@@ -53,6 +53,8 @@ export function createDemoHost(options: DemoHostOptions): Hono {
       story: c.req.query('story') ?? 'retail-overview',
       params: { tenant_id: tenant.id },
       sub: `demo-user-of-tenant-${tenant.id}`,
+      // The demo's viewers may drill, ask questions and download card data.
+      permissions: ['view', 'drill', 'ask', 'export'],
       expiresIn: options.tokenLifetime ?? 600,
     });
     return c.json({ token });

@@ -99,6 +99,7 @@ class StoryMismatchError extends Error {
  * @csspart crumb - Each earlier page in the trail.
  * @csspart page - The current page (the tab panel).
  * @csspart narrative - The page's narrative text.
+ * @csspart ask - The `<insight-ask>` question box, shown when the token grants `ask`.
  * @csspart grid - The grid of cards.
  * @csspart card, card-header, card-title, card-description, card-body, card-error - Re-exported from each card.
  * @csspart drill-hint, menu-button, menu, menu-item, text - Re-exported from each card.
@@ -456,6 +457,9 @@ export class InsightStory extends LitElement {
               .client=${this._client}
               @insight-filter-change=${this.#onFilterChange}
             ></insight-filter-bar>`
+          : nothing}
+        ${story.permissions.includes('ask')
+          ? html`<insight-ask part="ask" class="ask" .client=${this._client} label="Ask a question about this data"></insight-ask>`
           : nothing}
         ${tabs
           ? html`<div part="tabs" class="tabs" role="tablist" aria-label="Pages" @keydown=${(e: KeyboardEvent) => this.#onTabKeydown(e, story.pages)}>

@@ -88,6 +88,23 @@ describe('<insight-story>', () => {
     expect(log.error).to.deep.equal([]);
   });
 
+  it('offers the question box only when the token grants ask, answering with the viewer rows', async () => {
+    const without = await renderStory();
+    expect(without.el.shadowRoot?.querySelector('insight-ask')).to.equal(null);
+
+    const { el } = await renderStory({ token: await testToken({ tenant: 2, permissions: 'view,drill,ask' }) });
+    const ask = shadow(el, 'insight-ask') as HTMLElement & { ask(q: string): Promise<{ status: string; rows: unknown[][]; columns: Array<{ name: string }> } | null> };
+    expect(ask.getAttribute('part')).to.equal('ask');
+    const answer = await ask.ask('revenue by region');
+    expect(answer?.status).to.equal('answered');
+    expect(answer?.columns.map((c) => c.name)).to.include('region');
+    // The same figures the story's own revenue-by-region card shows tenant 2.
+    const { client, card: storyCard } = await (await import('../testing/fixtures.ts')).demoStory({ tenant: 2 });
+    const data = await client.cardData(storyCard('revenue-by-region').id, {});
+    const byRegion = (rows: unknown[][]) => Object.fromEntries(rows.map((r) => [String(r[0]), Math.round(Number(r[1]))]));
+    expect(byRegion(answer!.rows)).to.deep.equal(byRegion(data.rows));
+  });
+
   it('shows a loading skeleton while the story loads', async () => {
     const { el, log } = await renderStory({ wait: 'none' });
     await el.updateComplete;

@@ -1,4 +1,5 @@
 import { InsightStory } from './story.component.ts';
+import '../ask/ask.ts';
 import '../card/card.ts';
 import '../filter-bar/filter-bar.ts';
 
