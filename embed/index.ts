@@ -15,6 +15,7 @@ export type { InsightStoryState } from './story/story.component.ts';
 export { fromUrlParam, toUrlParam } from './story/story-state.ts';
 export type { DatePreset, DateRangeFilterValue } from './filter-bar/filter-bar.component.ts';
 export type {
+  InsightAskDetail,
   InsightDrillDetail,
   InsightErrorDetail,
   InsightEventMap,
