@@ -14,6 +14,8 @@ import { checkReadiness } from './lifecycle.ts';
 import type { LogSink } from './logger.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { rateLimit } from './rate-limit.ts';
+import type { EmbedKeyRing } from '../tokens/embed-key-ring.ts';
+import { verifyEmbedToken } from '../tokens/verify-embed-token.ts';
 import { requestLog } from './request-log.ts';
 import { describeBuiltInRoutes } from './route-descriptions.ts';
 
@@ -22,7 +24,7 @@ export const EMBED_MAX_BODY_BYTES = 64 * 1024;
 /** Every other route; the admin API sets its own (1 MiB) as well. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-type OpsServices = Pick<Services, 'ops' | 'config' | 'store'>;
+type OpsServices = Pick<Services, 'ops' | 'config' | 'store'> & Partial<Pick<Services, 'keys'>>;
 
 const tooLarge = () => {
   throw new InsightError('ERR_BODY_TOO_LARGE');
@@ -47,7 +49,16 @@ export function useOps(app: Hono<any>, services: OpsServices, options: { log?: L
       limits: { admin: services.config.rateLimit.admin, embed: services.config.rateLimit.embed },
       allowedOrigins: services.config.allowedOrigins,
       onLimited: (scope) => metrics.recordRateLimited(scope),
+      ...(services.keys ? { verifyEmbed: verifiedViewer(services.keys) } : {}),
     }),
+  );
+}
+
+/** The key id and `sub` of a verified embed token, or undefined when it does not verify. */
+function verifiedViewer(keys: EmbedKeyRing) {
+  return (token: string) => verifyEmbedToken(token, keys).then(
+    (viewer) => ({ keyId: viewer.keyId, sub: viewer.sub }),
+    () => undefined,
   );
 }
 

@@ -54,6 +54,15 @@ describe('rate limits in process', () => {
     const noSub = await server.token({ sub: undefined as never });
     expect(rateLimitBucket('/api/embed/story', `Bearer ${noSub}`)?.key).toMatch(/^embed:tok:/);
     expect(rateLimitBucket('/api/embed/story', `Bearer ${a1}`)).toEqual(rateLimitBucket('/api/embed/cards/x/data', `Bearer ${a2}`));
+    // A forged token naming viewer b's `sub` does not spend b's budget: it counts against its own hash.
+    const { SignJWT } = await import('jose');
+    const forged = await new SignJWT({ resource: { story: 'retail-overview' }, params: { tenant_id: 1 }, sub: 'viewer-b', aud: 'insight-embed' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode('a-secret-the-server-does-not-know-0123456789'));
+    for (let i = 0; i < 3; i++) await server.app.request('/api/embed/story', { headers: { authorization: `Bearer ${forged}` } });
+    expect((await server.app.request('/api/embed/story', { headers: { authorization: `Bearer ${b}` } })).status).toBe(404);
+
     // Minting tokens is the admin API, counted per API key.
     expect(rateLimitBucket('/api/embed/tokens', `Bearer ${TEST_ADMIN_KEY}`)?.scope).toBe('admin');
     expect(rateLimitBucket('/healthz', `Bearer ${TEST_ADMIN_KEY}`)).toBeUndefined();

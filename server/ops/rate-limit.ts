@@ -1,10 +1,12 @@
 /**
- * Rate limits at the edge of the API, before authentication does any work:
- * admin requests count per credential (API key or user session, by its
- * hash), embed requests per viewer (the token's key id and `sub`, or the
- * token's hash when it has no `sub`). The embed token is only decoded here,
- * not verified: a forged token gets its own bucket and is then refused by
- * the embed API's token check anyway.
+ * Rate limits at the edge of the API: admin requests count per credential
+ * (API key or user session, by its hash), embed requests per viewer (the
+ * token's key id and `sub`, or the token's hash when it has no `sub`).
+ *
+ * With `verifyEmbed` (as the server runs), a viewer's bucket is taken from
+ * the VERIFIED token: a forged token that names someone else's `sub` counts
+ * against its own hash, so nobody can spend another viewer's budget.
+ * Verification is memoised per token, so this costs a map lookup on the hot path.
  */
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
@@ -16,6 +18,8 @@ export type RateLimitScope = 'admin' | 'embed';
 
 export interface RateLimitOptions {
   limiter: RateLimiter;
+  /** Verifies an embed token, answering its key id and `sub`, or undefined when it does not verify. */
+  verifyEmbed?: (token: string) => Promise<{ keyId: string; sub: string | undefined } | undefined>;
   /** Requests per window and scope; 0 switches the scope's limit off. */
   limits: Record<RateLimitScope, number>;
   /** Origins of the embed API, so a browser can read the 429 of a cross-origin embed. */
@@ -56,6 +60,13 @@ export function embedBucket(token: string): string {
   return `embed:tok:${sha(token)}`;
 }
 
+/** The bucket of an embed token by its verified key and `sub`; an unverifiable token counts by its own hash. */
+export async function verifiedEmbedBucket(token: string, verify: NonNullable<RateLimitOptions['verifyEmbed']>): Promise<string> {
+  const viewer = await verify(token);
+  if (viewer && shortString(viewer.sub)) return `embed:sub:${sha(`${viewer.keyId}\u0000${viewer.sub}`)}`;
+  return `embed:tok:${sha(token)}`;
+}
+
 /** The bucket of an admin credential: a user session by its session id (it outlives each access token), an API key by its hash. */
 export function adminBucket(credential: string): string {
   const sid = decodeJwt(credential)?.claims['sid'];
@@ -83,7 +94,9 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     const bucket = rateLimitBucket(c.req.path, c.req.header('authorization'));
     const limit = bucket ? options.limits[bucket.scope] : 0;
     if (!bucket || limit <= 0) return next();
-    const result = await options.limiter.hit(bucket.key, limit);
+    const credential = bucket.scope === 'embed' && options.verifyEmbed ? bearer(c.req.header('authorization')) : undefined;
+    const key = credential && options.verifyEmbed ? await verifiedEmbedBucket(credential, options.verifyEmbed) : bucket.key;
+    const result = await options.limiter.hit(key, limit);
     c.header('ratelimit-limit', String(result.limit));
     c.header('ratelimit-remaining', String(result.remaining));
     c.header('ratelimit-reset', String(Math.ceil(result.resetMs / 1000)));
