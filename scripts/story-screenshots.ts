@@ -54,11 +54,12 @@ async function show(page: Page, theme: 'light' | 'dark', state: unknown): Promis
 }
 
 const year = { period: { from: '2025-01-01', to: '2025-12-31' } };
-const shots: Array<{ name: string; width: number; theme: 'light' | 'dark'; state: unknown }> = [
+const shots: Array<{ name: string; width: number; theme: 'light' | 'dark'; state: unknown; question?: string }> = [
   { name: 'story-1440-light', width: 1440, theme: 'light', state: { page: 'overview', filters: year } },
   { name: 'story-1440-dark', width: 1440, theme: 'dark', state: { page: 'overview', filters: year } },
   { name: 'story-360-light', width: 360, theme: 'light', state: { page: 'overview', filters: year } },
   { name: 'story-360-dark', width: 360, theme: 'dark', state: { page: 'overview', filters: year } },
+  { name: 'ask-1440-light', width: 1440, theme: 'light', state: { page: 'overview', filters: year }, question: 'revenue by region last year' },
   { name: 'customers-1440-light', width: 1440, theme: 'light', state: { page: 'customers', filters: {} } },
   { name: 'products-1440-dark', width: 1440, theme: 'dark', state: { page: 'products', filters: {} } },
   {
@@ -81,6 +82,14 @@ try {
     await page.goto(`${host.url}/?tenant=1`);
     await page.waitForFunction(() => !!document.querySelector('insight-story')?.shadowRoot?.querySelector('[role="tablist"]'), { timeout: 30_000 });
     await show(page, shot.theme, shot.state);
+    if (shot.question) {
+      // Ask through the story's question box and wait for the answer's chart.
+      await page.evaluate((question) => {
+        const ask = document.querySelector('insight-story')?.shadowRoot?.querySelector('insight-ask') as (HTMLElement & { ask(q: string): Promise<unknown> }) | null;
+        return ask?.ask(question);
+      }, shot.question);
+      await show(page, shot.theme, shot.state);
+    }
     const file = path.join(outDir, `${shot.name}.png`);
     await page.screenshot({ path: file as `${string}.png`, fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
