@@ -17,6 +17,7 @@ import { benchGuardCost, formatGuardCost } from './guard-cost.ts';
 import { benchLoad, formatLoad } from './load.ts';
 import { benchSingleFlight, formatSingleFlight } from './single-flight.ts';
 import { benchStoryLoad, formatStoryLoad } from './story-load.ts';
+import { benchStoryPaint, formatStoryPaint } from './story-paint.ts';
 import { benchUncachedCardData, formatUncached, UNCACHED_TARGET_RATIO } from './uncached-card-data.ts';
 
 type Verdict = 'pass' | 'short' | 'info' | 'skipped' | 'error';
@@ -140,6 +141,15 @@ export async function runAll(): Promise<string> {
     add({ bench: 'story load', figure: `cold start, ${base} (p50 of ${r.summary.coldStart.n})`, measured: ms(r.summary.coldStart.p50, 0), baseline: `warm ${ms(r.summary.warm.p50)}`, target: '—', verdict: 'info' });
     add({ bench: 'story load', figure: `cache-cold, warm database (p50 of ${r.summary.cacheCold.n})`, measured: ms(r.summary.cacheCold.p50, 0), baseline: `warm ${ms(r.summary.warm.p50)}`, target: '—', verdict: 'info' });
     add({ bench: 'story load', figure: `warm, every card a cache hit (p50 / max of ${r.summary.warm.n})`, measured: `${ms(r.summary.warm.p50)} / ${ms(r.summary.warm.max)}`, baseline: '', target: '—', verdict: 'info' });
+  });
+
+  await section('story paint in Chromium', async () => {
+    const f = await benchStoryPaint({ log: (line) => console.log(line) });
+    detail('story paint in Chromium', formatStoryPaint(f));
+    const base = `host page navigation p50 ${ms(f.hostLoad.p50, 0)}`;
+    add({ bench: 'story paint', figure: `cold: fresh server and browser, navigation → ${f.cards} cards painted (${f.orders / 1000}k orders)`, measured: ms(f.cold, 0), baseline: base, target: '—', verdict: 'info' });
+    add({ bench: 'story paint', figure: 'cache-cold: browser has the scripts (p50)', measured: ms(f.cacheCold.p50, 0), baseline: base, target: '—', verdict: 'info' });
+    add({ bench: 'story paint', figure: 'warm: both caches warm (p50 / max)', measured: `${ms(f.warm.p50, 0)} / ${ms(f.warm.max, 0)}`, baseline: base, target: '—', verdict: 'info' });
   });
 
   await section('load', async () => {

@@ -49,8 +49,10 @@ export async function benchStoryPaint(options: { log?: (line: string) => void } 
   const demo = await listen(createDemoHost({ insightUrl: api.url, embedSecret: config.embedSecret }).fetch);
   const browser = await launchBrowser();
   try {
-    const context = await browser.createBrowserContext();
-    const page = await context.newPage();
+    // A fresh browser: the cold view has no HTTP cache.
+    const page = await browser.newPage();
+    // tsx keeps function names with a `__name` helper that page.evaluate callbacks carry along.
+    await page.evaluateOnNewDocument('globalThis.__name = (f) => f');
     await page.setViewport({ width: 1440, height: 1000 });
     const url = `${demo.url}/?tenant=1`;
 
