@@ -33,7 +33,12 @@ export interface LoadFigures {
   rate: number;
   result: LoadResult;
   askIncluded: boolean;
-  memory: { warmHeapMb: number; afterHeapMb: number; heapGrowthPct: number; warmRssMb: number; afterRssMb: number };
+  /**
+   * Heap after warm-up and after the run. The in-process result cache grows by
+   * design (every uncached request adds an entry, up to its byte bound), so the
+   * growth is also given without the cache's own bytes.
+   */
+  memory: { warmHeapMb: number; afterHeapMb: number; heapGrowthPct: number; cacheGrowthMb: number; cacheEntries: number; residualGrowthPct: number; warmRssMb: number; afterRssMb: number };
 }
 
 function runClient(plan: LoadPlan): Promise<LoadResult> {
@@ -164,21 +169,35 @@ export async function benchLoad(options: { seconds?: number; rate?: number } = {
       ];
       const connections = 50;
       // Warm-up: the same mix for a few seconds, then the memory reading everything is compared with.
-      await runClient({ url, seconds: Math.min(10, seconds), rate, connections, kinds: [{ ...kinds[0]!, weight: 85 }, { ...kinds[1]!, requests: uncached.slice(30_000) }] });
+      await runClient({ url, seconds: Math.min(15, seconds), rate, connections, kinds: kinds.map((k) => (k.name === 'uncached' ? { ...k, requests: uncached.slice(30_000) } : k)) });
       const warm = memoryNow();
+      const warmCache = server.services.cache.stats();
       const result = await runClient({ url, seconds, rate, connections, kinds: kinds.map((k) => (k.name === 'uncached' ? { ...k, requests: uncached.slice(0, 30_000) } : k)) });
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const after = memoryNow();
+      const afterCache = server.services.cache.stats();
+      const cacheGrowthMb = mb((afterCache.bytes ?? 0) - (warmCache.bytes ?? 0));
       return {
         seconds,
         rate,
         result,
         askIncluded,
-        memory: { warmHeapMb: warm.heap, afterHeapMb: after.heap, heapGrowthPct: ((after.heap - warm.heap) / warm.heap) * 100, warmRssMb: warm.rss, afterRssMb: after.rss },
+        memory: {
+          warmHeapMb: warm.heap,
+          afterHeapMb: after.heap,
+          heapGrowthPct: ((after.heap - warm.heap) / warm.heap) * 100,
+          cacheGrowthMb,
+          cacheEntries: afterCache.entries ?? 0,
+          residualGrowthPct: ((after.heap - warm.heap - cacheGrowthMb) / warm.heap) * 100,
+          warmRssMb: warm.rss,
+          afterRssMb: after.rss,
+        },
       };
     },
   );
 }
+
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
 
 export function formatLoad(f: LoadFigures): string {
   const r = f.result;
@@ -186,7 +205,7 @@ export function formatLoad(f: LoadFigures): string {
     `${f.seconds} s at ${f.rate} req/s target, mix ${Object.entries(r.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}${f.askIncluded ? '' : ' (ask route not available: its share went to cached)'}`,
     `achieved ${r.rps.toFixed(0)} req/s, ${r.requests} requests, errors ${r.errors}, non-2xx ${r.non2xx}, timeouts ${r.timeouts}, status ${JSON.stringify(r.statusCodes)}`,
     `latency p50 ${r.p50} ms, p99 ${r.p99} ms`,
-    `heap after warm-up ${f.memory.warmHeapMb.toFixed(1)} MB → after run ${f.memory.afterHeapMb.toFixed(1)} MB (${f.memory.heapGrowthPct >= 0 ? '+' : ''}${f.memory.heapGrowthPct.toFixed(1)}%); RSS ${f.memory.warmRssMb.toFixed(0)} → ${f.memory.afterRssMb.toFixed(0)} MB`,
+    `heap after warm-up ${f.memory.warmHeapMb.toFixed(1)} MB → after run ${f.memory.afterHeapMb.toFixed(1)} MB (${pct(f.memory.heapGrowthPct)}); of it the result cache's entries ${f.memory.cacheGrowthMb.toFixed(1)} MB (${f.memory.cacheEntries} entries, bounded at 64 MB); the rest ${pct(f.memory.residualGrowthPct)}; RSS ${f.memory.warmRssMb.toFixed(0)} → ${f.memory.afterRssMb.toFixed(0)} MB`,
   ].join('\n');
 }
 
