@@ -1,12 +1,20 @@
 /**
  * Shares: which users of the organisation may view, edit or administer a
  * story. One share per user and story; granting again changes the level.
+ * What a share lets its user do is decided in story-access.ts.
  */
 import type { Kysely } from 'kysely';
 import { InsightError } from '../errors/insight-error.ts';
 import type { ShareLevel, StoreSchema } from '../store/store-schema.ts';
+import type { StoryListOptions, StoryListPage } from './story-authoring.ts';
 
+/** Lowest to highest: each level includes the ones before it. */
 export const SHARE_LEVELS = ['view', 'edit', 'admin'] as const satisfies readonly ShareLevel[];
+
+/** Whether a share of level `held` covers what `needed` asks for. */
+export function shareCovers(held: ShareLevel, needed: ShareLevel): boolean {
+  return SHARE_LEVELS.indexOf(held) >= SHARE_LEVELS.indexOf(needed);
+}
 
 export interface StoryShare {
   userId: string;
@@ -22,7 +30,26 @@ export interface StoryShares {
   /** Creates or changes the share; `created` is false when the user already had one. */
   grant(orgId: string, storyId: string, share: { userId: string; level: ShareLevel; grantedBy: string | null }): Promise<{ share: StoryShare; created: boolean }>;
   revoke(orgId: string, storyId: string, userId: string): Promise<void>;
+  /** The user's share of the story, or null (also for a story or user of another organisation). */
+  levelOf(orgId: string, storyId: string, userId: string): Promise<ShareLevel | null>;
+  /** The stories shared with the user, paged and searched like the organisation's story list. */
+  sharedWith(orgId: string, userId: string, options: StoryListOptions): Promise<StoryListPage>;
 }
+
+// The same cursor as the story list's (title, id), so a client pages both alike.
+const encodeCursor = (row: { title: string; id: string }) => Buffer.from(JSON.stringify([row.title, row.id])).toString('base64url');
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
+  } catch {
+    // falls through to the validation error
+  }
+  throw new InsightError('ERR_VALIDATION', 'The cursor is not valid', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
+}
+
+const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * @example
@@ -76,6 +103,48 @@ export function createStoryShares(db: Kysely<StoreSchema>): StoryShares {
       await checkStory(orgId, storyId);
       const removed = await db.deleteFrom('story_shares').where('story_id', '=', storyId).where('user_id', '=', userId).executeTakeFirst();
       if (Number(removed.numDeletedRows) === 0) throw new InsightError('ERR_NOT_FOUND', 'The user has no share of this story');
+    },
+
+    async levelOf(orgId, storyId, userId) {
+      const row = await db
+        .selectFrom('story_shares')
+        .innerJoin('stories', 'stories.id', 'story_shares.story_id')
+        .innerJoin('users', 'users.id', 'story_shares.user_id')
+        .select('story_shares.level')
+        .where('story_shares.story_id', '=', storyId)
+        .where('story_shares.user_id', '=', userId)
+        .where('stories.org_id', '=', orgId)
+        .where('users.org_id', '=', orgId)
+        .executeTakeFirst();
+      return row?.level ?? null;
+    },
+
+    async sharedWith(orgId, userId, options) {
+      let query = db
+        .selectFrom('stories')
+        .innerJoin('story_shares', 'story_shares.story_id', 'stories.id')
+        .innerJoin('users', 'users.id', 'story_shares.user_id')
+        .where('stories.org_id', '=', orgId)
+        .where('users.org_id', '=', orgId)
+        .where('story_shares.user_id', '=', userId);
+      if (options.q) {
+        const pattern = containsPattern(options.q);
+        query = query.where((eb) => eb.or([eb('stories.title', 'ilike', pattern), eb('stories.slug', 'ilike', pattern)]));
+      }
+      if (options.collection === 'root') query = query.where('stories.collection_id', 'is', null);
+      else if (options.collection) query = query.where('stories.collection_id', '=', options.collection);
+      if (options.status) query = query.where('stories.status', '=', options.status);
+      const { total } = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
+      let page = query.selectAll('stories');
+      if (options.cursor) {
+        const [title, id] = decodeCursor(options.cursor);
+        page = page.where((eb) => eb.or([eb('stories.title', '>', title), eb.and([eb('stories.title', '=', title), eb('stories.id', '>', id)])]));
+      }
+      if (options.offset) page = page.offset(options.offset);
+      const rows = await page.orderBy('stories.title').orderBy('stories.id').limit(options.limit + 1).execute();
+      const items = rows.slice(0, options.limit);
+      const last = items.at(-1);
+      return { items, total: Number(total), nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
     },
   };
 }

@@ -3,15 +3,18 @@
  * draft's pages, cards and filters, publishing, duplicates, shares, and
  * stories as code (export, import). Viewers only ever see the last published
  * version: edits change the draft until the story is published again.
+ * Every route on one story asks story-access.ts, so a user's share of the
+ * story adds to what their role grants (view, edit, admin).
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AdminEnv } from '../../auth/admin-auth.ts';
-import { requirePermission } from '../../auth/permissions.ts';
+import { requirePermission, type Permission } from '../../auth/permissions.ts';
 import { InsightError } from '../../errors/insight-error.ts';
 import { describeRoute, type HttpMethod } from '../../ops/openapi.ts';
-import type { StoreSchema, StoryRow } from '../../store/store-schema.ts';
+import type { ShareLevel, StoreSchema, StoryRow } from '../../store/store-schema.ts';
+import { createStoryAccess } from '../../stories/story-access.ts';
 import { createStoryAuthoring } from '../../stories/story-authoring.ts';
 import { cardDefinitionSchema, filterDefinitionSchema, storyDefinitionSchema } from '../../stories/story-definition.ts';
 import type { DraftStory } from '../../stories/story-draft.ts';
@@ -153,11 +156,14 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);
   const authoring = createStoryAuthoring(deps.db, deps.stories);
   const shares = createStoryShares(deps.db);
+  const access = createStoryAccess(deps.db);
   const storyId = (c: Context<AdminEnv>) => {
     const value = c.req.param('id');
     if (!value || value.length > 100) throw new InsightError('ERR_STORY_NOT_FOUND');
     return value;
   };
+  /** The role's permission org-wide, or a user's share of this story at the level (see story-access.ts). */
+  const allow = (c: Context<AdminEnv>, level: ShareLevel, permission: Permission) => access.require(c.get('admin'), storyId(c), level, permission);
   const param = (c: Context<AdminEnv>, name: string) => idParam(c.req.param(name));
 
   /** Importing or creating from a definition: publishing (or taking a published story away) needs story:publish too. */
@@ -168,8 +174,11 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     if (!parsed.success) throw validationError(parsed.error, 'The story definition is not valid');
     const existing = await deps.db.selectFrom('stories').select(['id', 'status']).where('org_id', '=', admin.orgId).where('slug', '=', parsed.data.slug).executeTakeFirst();
     if (existing && options.mustBeNew) throw new InsightError('ERR_CONFLICT', `A story with the slug "${parsed.data.slug}" already exists`, { slug: parsed.data.slug });
-    if (existing) requirePermission(admin, 'story:edit');
-    if (parsed.data.status === 'published' || existing?.status === 'published') requirePermission(admin, 'story:publish');
+    if (existing) await access.require(admin, existing.id, 'edit', 'story:edit');
+    if (parsed.data.status === 'published' || existing?.status === 'published') {
+      if (existing) await access.require(admin, existing.id, 'admin', 'story:publish');
+      else requirePermission(admin, 'story:publish');
+    }
     return deps.stories.importStory(admin.orgId, parsed.data, { actor: admin.keyId });
   }
 
@@ -180,8 +189,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.get('/', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'datasource:read');
-    const page = await authoring.list(admin.orgId, queryParams(c.req.url, listQuery));
+    const page = await access.list(admin, queryParams(c.req.url, listQuery), (options) => authoring.list(admin.orgId, options));
     return c.json({ items: page.items.map(storySummary), total: page.total, nextCursor: page.nextCursor });
   });
 
@@ -207,13 +215,13 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.get('/:id', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'datasource:read');
+    await allow(c, 'view', 'datasource:read');
     return c.json(await detail(admin.orgId, storyId(c)));
   });
 
   app.patch('/:id', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const patch = await jsonBody(c.req.raw, storyPatch);
@@ -222,7 +230,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.delete('/:id', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:delete');
+    await allow(c, 'admin', 'story:delete');
     await authoring.remove(admin.orgId, storyId(c));
     return c.body(null, 204);
   });
@@ -230,6 +238,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
   app.post('/:id/duplicate', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'story:create');
+    await allow(c, 'view', 'datasource:read');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const copy = await authoring.duplicate(admin.orgId, id, await jsonBody(c.req.raw, duplicateBody));
@@ -238,27 +247,27 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.post('/:id/publish', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:publish');
+    await allow(c, 'admin', 'story:publish');
     const { story, version, created } = await authoring.publish(admin.orgId, storyId(c), admin.keyId);
     return c.json({ ...storySummary(story), version, created });
   });
 
   app.post('/:id/unpublish', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:publish');
+    await allow(c, 'admin', 'story:publish');
     return c.json(storySummary(await authoring.unpublish(admin.orgId, storyId(c))));
   });
 
   app.get('/:id/versions', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'datasource:read');
+    await allow(c, 'view', 'datasource:read');
     const versions = await authoring.versions(admin.orgId, storyId(c));
     return c.json({ items: versions.map((v) => ({ ...v, publishedAt: v.publishedAt.toISOString() })) });
   });
 
   app.get('/:id/export', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'datasource:read');
+    await allow(c, 'view', 'datasource:read');
     const { version } = queryParams(c.req.url, exportQuery);
     return c.json(await deps.stories.exportStory(admin.orgId, storyId(c), { published: version === 'published' }));
   });
@@ -266,7 +275,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
   // Pages
   app.post('/:id/pages', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const body = await jsonBody(c.req.raw, pageBody);
@@ -276,7 +285,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.post('/:id/pages/reorder', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { order } = await jsonBody(c.req.raw, orderBody);
@@ -286,7 +295,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.patch('/:id/pages/:pageId', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const body = await jsonBody(c.req.raw, pagePatch);
@@ -296,7 +305,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.delete('/:id/pages/:pageId', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     await authoring.edit(admin.orgId, storyId(c), (d) => removePage(d, param(c, 'pageId')));
     return c.body(null, 204);
   });
@@ -304,7 +313,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
   // Cards
   app.post('/:id/pages/:pageId/cards', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { position: at, ...card } = await jsonBody(c.req.raw, cardBody);
@@ -314,7 +323,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.post('/:id/pages/:pageId/cards/reorder', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { order } = await jsonBody(c.req.raw, orderBody);
@@ -325,7 +334,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.patch('/:id/cards/:cardId', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { pageId, position: at, ...patch } = await jsonBody(c.req.raw, cardPatch);
@@ -335,7 +344,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.delete('/:id/cards/:cardId', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     await authoring.edit(admin.orgId, storyId(c), (d) => removeCard(d, param(c, 'cardId')));
     return c.body(null, 204);
   });
@@ -343,7 +352,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
   // Story filters
   app.post('/:id/filters', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { position: at, ...filter } = await jsonBody(c.req.raw, filterBody);
@@ -353,7 +362,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.patch('/:id/filters/:filterId', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { position: at, ...patch } = await jsonBody(c.req.raw, filterPatch);
@@ -363,7 +372,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.delete('/:id/filters/:filterId', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:edit');
+    await allow(c, 'edit', 'story:edit');
     await authoring.edit(admin.orgId, storyId(c), (d) => removeFilter(d, param(c, 'filterId')));
     return c.body(null, 204);
   });
@@ -371,13 +380,13 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
   // Shares
   app.get('/:id/shares', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'datasource:read');
+    await allow(c, 'view', 'datasource:read');
     return c.json({ items: (await shares.list(admin.orgId, storyId(c))).map(shareView) });
   });
 
   app.post('/:id/shares', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'share:grant');
+    await allow(c, 'admin', 'share:grant');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const body = await jsonBody(c.req.raw, shareBody);
@@ -387,7 +396,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.delete('/:id/shares/:userId', async (c) => {
     const admin = c.get('admin');
-    requirePermission(admin, 'share:grant');
+    await allow(c, 'admin', 'share:grant');
     await shares.revoke(admin.orgId, storyId(c), param(c, 'userId'));
     return c.body(null, 204);
   });
