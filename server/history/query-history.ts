@@ -4,9 +4,9 @@
  * the error code when it failed. Entries are written in the background: a
  * slow or failing store never delays or fails a query; failures are counted.
  */
+import { decodeTimeCursor, encodeTimeCursor } from '../store/page-cursor.ts';
 import { randomUUID } from 'node:crypto';
 import type { Insertable, Kysely } from 'kysely';
-import { InsightError } from '../errors/insight-error.ts';
 import type { QueryActorType, QueryHistoryRow, QueryHistoryTable, StoreSchema } from '../store/store-schema.ts';
 
 export interface QueryActor {
@@ -75,25 +75,7 @@ export interface QueryHistoryOptions {
   onError?: (error: unknown) => void;
 }
 
-interface Cursor {
-  at: Date;
-  id: string;
-}
 
-function encodeCursor(row: Pick<QueryHistoryRow, 'created_at' | 'id'>): string {
-  return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const date = typeof at === 'string' ? new Date(at) : undefined;
-    if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
-    return { at: date, id };
-  } catch {
-    throw new InsightError('ERR_VALIDATION', 'The cursor is not valid', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
-  }
-}
 
 /**
  * @example
@@ -179,7 +161,7 @@ export function createQueryHistory(db: Kysely<StoreSchema>, options: QueryHistor
       let query = db.selectFrom('query_history').selectAll().where('org_id', '=', orgId);
       if (status) query = query.where('status', '=', status);
       if (cursor) {
-        const after = decodeCursor(cursor);
+        const after = decodeTimeCursor(cursor);
         query = query.where((eb) => eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]));
       }
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
@@ -199,7 +181,7 @@ export function createQueryHistory(db: Kysely<StoreSchema>, options: QueryHistor
           errorCode: r.error_code,
           createdAt: r.created_at.toISOString(),
         })),
-        nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+        nextCursor: rows.length > limit && last ? encodeTimeCursor(last.created_at, last.id) : null,
       };
     },
 

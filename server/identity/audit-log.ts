@@ -3,9 +3,9 @@
  * the state before and after, with every secret-looking field redacted
  * before it is written. Also every embed token's first use, once.
  */
+import { decodeTimeCursor, encodeTimeCursor } from '../store/page-cursor.ts';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { InsightError } from '../errors/insight-error.ts';
 import type { AuditActorType, StoreSchema } from '../store/store-schema.ts';
 
 export interface AuditEntry {
@@ -87,20 +87,7 @@ export function summarise(value: unknown, depth = 0): unknown {
   return undefined;
 }
 
-function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
-}
 
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const date = typeof at === 'string' ? new Date(at) : undefined;
-    if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
-    return { at: date, id };
-  } catch {
-    throw new InsightError('ERR_VALIDATION', 'The cursor is not valid', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
-  }
-}
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(summarise(value)));
 
@@ -147,7 +134,7 @@ export function createAuditLog(db: Kysely<StoreSchema>): AuditLog {
       if (filters.from) query = query.where('created_at', '>=', filters.from);
       if (filters.to) query = query.where('created_at', '<', filters.to);
       if (filters.cursor) {
-        const after = decodeCursor(filters.cursor);
+        const after = decodeTimeCursor(filters.cursor);
         query = query.where((eb) => eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]));
       }
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filters.limit + 1).execute();
@@ -166,7 +153,7 @@ export function createAuditLog(db: Kysely<StoreSchema>): AuditLog {
           userAgent: r.user_agent,
           createdAt: r.created_at.toISOString(),
         })),
-        nextCursor: rows.length > filters.limit && last ? encodeCursor(last.created_at, last.id) : null,
+        nextCursor: rows.length > filters.limit && last ? encodeTimeCursor(last.created_at, last.id) : null,
       };
     },
   };

@@ -5,6 +5,7 @@
  * acceptable (dataset exists, SQL passes the guard) is `checkSavedQuery`'s
  * concern, before anything is written.
  */
+import { containsPattern, decodeCursor, encodeCursor } from '../store/page-cursor.ts';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -77,24 +78,8 @@ function conflictOr(error: unknown, name: string): unknown {
   return isUniqueViolation(error) ? new InsightError('ERR_CONFLICT', `A saved query named "${name.slice(0, 200)}" already exists`, { name }) : error;
 }
 
-function encodeCursor(name: string): string {
-  return Buffer.from(JSON.stringify([name])).toString('base64url');
-}
 
-function decodeCursor(cursor: string): string {
-  try {
-    const [name] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof name !== 'string') throw new Error('bad cursor');
-    return name;
-  } catch {
-    throw new InsightError('ERR_VALIDATION', 'The cursor is not valid', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
-  }
-}
 
-/** `%`, `_` and the escape character itself match literally in a LIKE pattern. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /**
  * @example
@@ -107,11 +92,11 @@ export function createSavedQueryRepository(db: Kysely<StoreSchema>): SavedQueryR
     async list(orgId, { limit, cursor, search }) {
       let query = db.selectFrom('saved_queries').selectAll().where('org_id', '=', orgId);
       if (search) query = query.where('name', 'ilike', containsPattern(search));
-      if (cursor) query = query.where('name', '>', decodeCursor(cursor));
+      if (cursor) query = query.where('name', '>', decodeCursor(cursor, 1)[0] as string);
       const rows = await query.orderBy('name').limit(limit + 1).execute();
       const items = rows.slice(0, limit);
       const last = items.at(-1);
-      return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.name) : null };
+      return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.name]) : null };
     },
 
     async get(orgId, id) {

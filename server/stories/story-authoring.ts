@@ -6,6 +6,7 @@
  * drops the story repository's loaded stories, so a publish reaches viewers
  * on this instance at once.
  */
+import { containsPattern, decodeCursor, encodeCursor } from '../store/page-cursor.ts';
 import type { Kysely, Transaction } from 'kysely';
 import { InsightError } from '../errors/insight-error.ts';
 import { isUniqueViolation } from '../store/is-unique-violation.ts';
@@ -69,22 +70,8 @@ export interface StoryAuthoring {
   checkCollection(orgId: string, collectionId: string): Promise<void>;
 }
 
-function encodeCursor(row: StoryRow): string {
-  return Buffer.from(JSON.stringify([row.title, row.id])).toString('base64url');
-}
 
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
-  } catch {
-    // falls through to the validation error
-  }
-  throw new InsightError('ERR_VALIDATION', 'The cursor is not valid', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
-}
 
-/** `%`, `_` and the escape character itself match literally in a LIKE pattern. */
-const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 const slugConflict = (slug: string) => new InsightError('ERR_CONFLICT', `A story with the slug "${slug}" already exists`, { slug });
 
@@ -152,14 +139,14 @@ export function createStoryAuthoring(db: Kysely<StoreSchema>, stories: Pick<Stor
       const { total } = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
       let page = query.selectAll();
       if (options.cursor) {
-        const [title, id] = decodeCursor(options.cursor);
+        const [title, id] = decodeCursor(options.cursor, 2) as [string, string];
         page = page.where((eb) => eb.or([eb('title', '>', title), eb.and([eb('title', '=', title), eb('id', '>', id)])]));
       }
       if (options.offset) page = page.offset(options.offset);
       const rows = await page.orderBy('title').orderBy('id').limit(options.limit + 1).execute();
       const items = rows.slice(0, options.limit);
       const last = items.at(-1);
-      return { items, total: Number(total), nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+      return { items, total: Number(total), nextCursor: rows.length > options.limit && last ? encodeCursor([last.title, last.id]) : null };
     },
 
     get: (orgId, id) => getIn(db, orgId, id),

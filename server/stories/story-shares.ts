@@ -3,6 +3,7 @@
  * story. One share per user and story; granting again changes the level.
  * What a share lets its user do is decided in story-access.ts.
  */
+import { containsPattern, decodeCursor, encodeCursor } from '../store/page-cursor.ts';
 import type { Kysely } from 'kysely';
 import { InsightError } from '../errors/insight-error.ts';
 import type { ShareLevel, StoreSchema } from '../store/store-schema.ts';
@@ -36,20 +37,8 @@ export interface StoryShares {
   sharedWith(orgId: string, userId: string, options: StoryListOptions): Promise<StoryListPage>;
 }
 
-// The same cursor as the story list's (title, id), so a client pages both alike.
-const encodeCursor = (row: { title: string; id: string }) => Buffer.from(JSON.stringify([row.title, row.id])).toString('base64url');
 
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
-  } catch {
-    // falls through to the validation error
-  }
-  throw new InsightError('ERR_VALIDATION', 'The cursor is not valid', { errors: [{ path: 'cursor', message: 'not a cursor from a previous page' }] });
-}
 
-const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * @example
@@ -137,14 +126,14 @@ export function createStoryShares(db: Kysely<StoreSchema>): StoryShares {
       const { total } = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
       let page = query.selectAll('stories');
       if (options.cursor) {
-        const [title, id] = decodeCursor(options.cursor);
+        const [title, id] = decodeCursor(options.cursor, 2) as [string, string];
         page = page.where((eb) => eb.or([eb('stories.title', '>', title), eb.and([eb('stories.title', '=', title), eb('stories.id', '>', id)])]));
       }
       if (options.offset) page = page.offset(options.offset);
       const rows = await page.orderBy('stories.title').orderBy('stories.id').limit(options.limit + 1).execute();
       const items = rows.slice(0, options.limit);
       const last = items.at(-1);
-      return { items, total: Number(total), nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+      return { items, total: Number(total), nextCursor: rows.length > options.limit && last ? encodeCursor([last.title, last.id]) : null };
     },
   };
 }
