@@ -64,7 +64,7 @@ export function createStoryAccess(db: Kysely<StoreSchema>): StoryAccess {
         requirePermission(admin, READ_STORIES);
         return all(options);
       }
-      return shares.sharedWith(admin.orgId, admin.actor.id, options);
+      return all({ ...options, sharedWith: admin.actor.id });
     },
   };
 }

@@ -26,6 +26,8 @@ export interface StoryListOptions {
   /** Stories directly in this collection; `root` for those in none. */
   collection?: string | undefined;
   status?: 'draft' | 'published' | undefined;
+  /** Only the stories shared with this user (of the same organisation). */
+  sharedWith?: string | undefined;
 }
 
 export interface StoryListPage {
@@ -136,6 +138,12 @@ export function createStoryAuthoring(db: Kysely<StoreSchema>, stories: Pick<Stor
       if (options.collection === 'root') query = query.where('collection_id', 'is', null);
       else if (options.collection) query = query.where('collection_id', '=', options.collection);
       if (options.status) query = query.where('status', '=', options.status);
+      const user = options.sharedWith;
+      if (user) {
+        query = query.where('id', 'in', (eb) =>
+          eb.selectFrom('story_shares').innerJoin('users', 'users.id', 'story_shares.user_id').select('story_shares.story_id').where('story_shares.user_id', '=', user).where('users.org_id', '=', orgId),
+        );
+      }
       const { total } = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
       let page = query.selectAll();
       if (options.cursor) {

@@ -3,11 +3,9 @@
  * story. One share per user and story; granting again changes the level.
  * What a share lets its user do is decided in story-access.ts.
  */
-import { containsPattern, decodeCursor, encodeCursor } from '../store/page-cursor.ts';
 import type { Kysely } from 'kysely';
 import { InsightError } from '../errors/insight-error.ts';
 import type { ShareLevel, StoreSchema } from '../store/store-schema.ts';
-import type { StoryListOptions, StoryListPage } from './story-authoring.ts';
 
 /** Lowest to highest: each level includes the ones before it. */
 export const SHARE_LEVELS = ['view', 'edit', 'admin'] as const satisfies readonly ShareLevel[];
@@ -33,8 +31,6 @@ export interface StoryShares {
   revoke(orgId: string, storyId: string, userId: string): Promise<void>;
   /** The user's share of the story, or null (also for a story or user of another organisation). */
   levelOf(orgId: string, storyId: string, userId: string): Promise<ShareLevel | null>;
-  /** The stories shared with the user, paged and searched like the organisation's story list. */
-  sharedWith(orgId: string, userId: string, options: StoryListOptions): Promise<StoryListPage>;
 }
 
 
@@ -106,34 +102,6 @@ export function createStoryShares(db: Kysely<StoreSchema>): StoryShares {
         .where('users.org_id', '=', orgId)
         .executeTakeFirst();
       return row?.level ?? null;
-    },
-
-    async sharedWith(orgId, userId, options) {
-      let query = db
-        .selectFrom('stories')
-        .innerJoin('story_shares', 'story_shares.story_id', 'stories.id')
-        .innerJoin('users', 'users.id', 'story_shares.user_id')
-        .where('stories.org_id', '=', orgId)
-        .where('users.org_id', '=', orgId)
-        .where('story_shares.user_id', '=', userId);
-      if (options.q) {
-        const pattern = containsPattern(options.q);
-        query = query.where((eb) => eb.or([eb('stories.title', 'ilike', pattern), eb('stories.slug', 'ilike', pattern)]));
-      }
-      if (options.collection === 'root') query = query.where('stories.collection_id', 'is', null);
-      else if (options.collection) query = query.where('stories.collection_id', '=', options.collection);
-      if (options.status) query = query.where('stories.status', '=', options.status);
-      const { total } = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
-      let page = query.selectAll('stories');
-      if (options.cursor) {
-        const [title, id] = decodeCursor(options.cursor, 2) as [string, string];
-        page = page.where((eb) => eb.or([eb('stories.title', '>', title), eb.and([eb('stories.title', '=', title), eb('stories.id', '>', id)])]));
-      }
-      if (options.offset) page = page.offset(options.offset);
-      const rows = await page.orderBy('stories.title').orderBy('stories.id').limit(options.limit + 1).execute();
-      const items = rows.slice(0, options.limit);
-      const last = items.at(-1);
-      return { items, total: Number(total), nextCursor: rows.length > options.limit && last ? encodeCursor([last.title, last.id]) : null };
     },
   };
 }
