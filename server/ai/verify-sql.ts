@@ -1,25 +1,30 @@
 /**
  * Checks SQL over datasets before anyone relies on it: parse and guard (with
- * stand-in policy values when no params are given), then, with params, a
- * probe through the query engine that the database plans and counts within a
- * short budget. The connectors run statements inside a row-capping wrapper,
- * which rules out EXPLAIN on PostgreSQL; the probe's count is the row
- * estimate instead, and a probe that runs out of time reports none.
+ * stand-in policy values when no params are given), then, with params, ask
+ * the database to plan the guard's regenerated SQL (EXPLAIN, never run) for
+ * its row estimate. A connector that cannot explain gets the older probe
+ * instead: a count through the query engine within a short budget. Either
+ * way, a check that runs out of time reports no estimate.
  */
 import type { ConnectionRegistry } from '../connectors/connection-registry.ts';
+import { NO_ESTIMATE } from '../connectors/explain-estimate.ts';
 import type { DatasetRepository } from '../datasets/dataset-repository.ts';
 import { InsightError, isInsightError } from '../errors/insight-error.ts';
 import type { QueryActor } from '../history/query-history.ts';
 import { compileDatasetSelect } from '../query/compile-query.ts';
 import { policyParams } from '../query/dataset-source.ts';
 import type { QueryEngine } from '../query/query-engine.ts';
-import { guardSql, referencedDatasets } from '../query/sql-guard/guard-sql.ts';
+import { guardSql, referencedDatasets, type GuardedSql } from '../query/sql-guard/guard-sql.ts';
 import type { DatasetRow } from '../store/store-schema.ts';
 import { readResult } from './answer-result.ts';
 
 export interface VerifyResult {
   isValid: boolean;
-  /** Rows the query returns, counted by the probe; null when not run (no params) or over budget. */
+  /**
+   * The database's estimate from EXPLAIN: rows returned (PostgreSQL, PGlite)
+   * or rows examined (MySQL, MariaDB); a count where the connector cannot
+   * explain. Null when not run (no params) or over budget.
+   */
   estimatedRows: number | null;
   warnings: string[];
   errors: Array<{ code: string; message: string }>;
@@ -32,7 +37,7 @@ export interface VerifyDeps {
   rowCap: () => number;
 }
 
-/** How long the counting probe may take before the estimate is given up. */
+/** How long the EXPLAIN (or the counting probe) may take before the estimate is given up. */
 export const PROBE_BUDGET_MS = 5000;
 
 const asError = (error: unknown) => (isInsightError(error) ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL', message: 'The SQL could not be checked' });
@@ -73,8 +78,9 @@ export async function verifySql(
   const missing = needed.filter((name) => input.params?.[name] === undefined || input.params[name] === null);
   const params = input.params ?? {};
   const checkParams = { ...Object.fromEntries(missing.map((name) => [name, 0])), ...params };
+  let guarded: GuardedSql;
   try {
-    guardSql({
+    guarded = guardSql({
       sql: input.sql,
       dialect: found.dialect,
       datasets: found.used.map((d) => ({ name: d.name.toLowerCase(), source: compileDatasetSelect(d, { dialect: found.dialect, params: checkParams }) })),
@@ -90,9 +96,25 @@ export async function verifySql(
     return { isValid: true, estimatedRows: null, warnings, errors: [] };
   }
 
+  const signal = input.signal ? AbortSignal.any([input.signal, AbortSignal.timeout(PROBE_BUDGET_MS)]) : AbortSignal.timeout(PROBE_BUDGET_MS);
+  const connector = await deps.connections.get(input.orgId, found.connectionId);
+  if (connector.explain) {
+    try {
+      // Only the guard's regenerated, policy-confined SQL is planned, never the text as sent.
+      const plan = await connector.explain(guarded.sql, guarded.parameters, { timeoutMs: PROBE_BUDGET_MS, signal });
+      return { isValid: true, estimatedRows: plan.estimatedRows, warnings, errors: [] };
+    } catch (error) {
+      if (isInsightError(error) && (error.code === 'ERR_QUERY_CANCELLED' || error.code === 'ERR_QUERY_TIMEOUT')) {
+        warnings.push(`The database took longer than ${PROBE_BUDGET_MS} ms to plan the SQL; no estimate`);
+        return { isValid: true, estimatedRows: null, warnings, errors: [] };
+      }
+      // A plan this server cannot read is no verdict on the SQL: count instead.
+      if (!(isInsightError(error) && error.extensions?.['reason'] === NO_ESTIMATE)) return { isValid: false, estimatedRows: null, warnings, errors: [asError(error)] };
+    }
+  }
+
   const body = input.sql.trim().replace(/;\s*$/, '');
   const probe = `select count(*) as estimated_rows from (\n${body}\n) as verify_probe`;
-  const signal = input.signal ? AbortSignal.any([input.signal, AbortSignal.timeout(PROBE_BUDGET_MS)]) : AbortSignal.timeout(PROBE_BUDGET_MS);
   try {
     const result = await deps.engine.runSql({ orgId: input.orgId, connectionId: found.connectionId, sql: probe, params, signal, cacheTtlSeconds: 60, ...(input.actor ? { actor: input.actor } : {}) });
     const count = readResult(result).rows[0]?.[0];

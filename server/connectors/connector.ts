@@ -21,6 +21,21 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
+export interface ExplainOptions {
+  /** Statement timeout for planning; the database cancels past it (ERR_QUERY_TIMEOUT). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface ExplainResult {
+  /**
+   * The database's estimate, not a count: on PostgreSQL the rows the planner
+   * expects the statement to return, on MySQL/MariaDB the rows it expects to
+   * examine (the product of the joined tables' row estimates).
+   */
+  estimatedRows: number;
+}
+
 export interface ExecuteResult {
   columns: ColumnInfo[];
   /**
@@ -56,6 +71,13 @@ export interface Connector {
    * Postgres placeholders are `$1..$n`, MySQL placeholders are `?`.
    */
   execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<ExecuteResult>;
+  /**
+   * Plans one SELECT without running it (EXPLAIN, never ANALYZE) in the same
+   * read-only envelope as execute, with bound parameters. Callers pass SQL the
+   * SQL guard regenerated, never raw input. Connectors without a planner to
+   * ask leave it out.
+   */
+  explain?(sql: string, params: readonly unknown[], options: ExplainOptions): Promise<ExplainResult>;
   /** Cheap round trip (`SELECT 1`); throws ERR_DATABASE_UNAVAILABLE when the database cannot be reached. */
   test(): Promise<void>;
   /** Tables of the connection's default schema/database with columns and keys. */

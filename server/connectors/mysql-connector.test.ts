@@ -230,6 +230,26 @@ describe.skipIf(!available)('createMysqlConnector', () => {
     }
   });
 
+  it('explains a SELECT with bound parameters: the rows the server expects to examine', async () => {
+    await admin.query(`ANALYZE TABLE ${orders}`);
+    const all = await connector.explain!(`select * from ${orders}`, [], { timeoutMs: 5000 });
+    expect(all.estimatedRows).toBeGreaterThan(0);
+    const joined = await connector.explain!(`select o.id, c.name from ${orders} o join ${customers} c on c.id = o.customer_id where o.customer_id = ?`, [1], { timeoutMs: 5000 });
+    expect(joined.estimatedRows).toBeGreaterThan(0);
+    // The select limit of the explain's session stays at its default, and the connection goes back clean.
+    const rows = await connector.execute(TEN_DESC, [], { timeoutMs: 5000, maxRows: 3 });
+    expect(rows.rows).toEqual([[10], [9], [8]]);
+  });
+
+  it('explains nothing but a SELECT: DML, INTO and second statements are refused', async () => {
+    for (const sql of [`delete from ${orders}`, `update ${orders} set amount = 0`, `select * from ${orders} into @stolen`, `select 1; delete from ${orders}`]) {
+      expect(await codeOf(connector.explain!(sql, [], { timeoutMs: 5000 })), sql).toBe('ERR_QUERY_FAILED');
+    }
+    const [count] = await admin.query<mysql.RowDataPacket[]>(`select count(*) as n from ${orders}`);
+    expect(Number(count[0]?.n)).toBeGreaterThan(0);
+    expect(await codeOf(connector.explain!('select 1', [], { timeoutMs: 0 }))).toBe('ERR_VALIDATION');
+  });
+
   it('test() answers for a reachable database', async () => {
     await expect(connector.test()).resolves.toBeUndefined();
   });

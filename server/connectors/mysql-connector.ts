@@ -16,7 +16,8 @@ import type { FieldPacket, Pool, PoolConnection } from 'mysql2/promise';
 import type { Connection as CoreConnection, ExecuteValues, PoolConnection as CorePoolConnection } from 'mysql2';
 import { InsightError } from '../errors/insight-error.ts';
 import { checkExecuteOptions } from './check-execute-options.ts';
-import type { ColumnInfo, ColumnType, Connector, ExecuteOptions, ExecuteResult, SchemaInfo, SchemaTable } from './connector.ts';
+import type { ColumnInfo, ColumnType, Connector, ExecuteOptions, ExecuteResult, ExplainOptions, ExplainResult, SchemaInfo, SchemaTable } from './connector.ts';
+import { examinedRows } from './explain-estimate.ts';
 import { toIsoDatetime } from './to-iso-datetime.ts';
 
 export interface MysqlConnectorConfig {
@@ -247,9 +248,13 @@ export function createMysqlConnector(config: MysqlConnectorConfig): Connector {
     }
   }
 
-  async function execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<ExecuteResult> {
-    const { timeoutMs, maxRows } = checkExecuteOptions(options);
-    const { signal } = options;
+  /**
+   * Runs one prepared statement in the envelope (session timeout and select
+   * limit, read-only transaction, KILL QUERY on abort) and keeps at most
+   * `keep` rows of it.
+   */
+  async function runEnveloped(sql: string, params: readonly unknown[], limits: { timeoutMs: number; selectLimit: number | undefined; keep: number }, signal: AbortSignal | undefined): Promise<RawResult> {
+    const { timeoutMs } = limits;
     if (signal?.aborted) throw new InsightError('ERR_QUERY_CANCELLED');
 
     const connection = await checkout();
@@ -274,26 +279,21 @@ export function createMysqlConnector(config: MysqlConnectorConfig): Connector {
     // Set once the session variables are changed: the connection must not go back to the pool with them.
     let resetLimits: string | undefined;
     try {
-      const limits = sessionLimits(await serverFlavour(connection), timeoutMs, maxRows + 1);
-      resetLimits = limits.reset;
-      await connection.query(limits.set);
+      const session = sessionLimits(await serverFlavour(connection), timeoutMs, limits.selectLimit);
+      resetLimits = session.reset;
+      await connection.query(session.set);
       await connection.query('START TRANSACTION READ ONLY');
       if (aborted) throw new InsightError('ERR_QUERY_CANCELLED');
 
       startedAt = Date.now();
       pending = true;
-      statement = streamRows(core, sql, params, maxRows + 1, timeoutMs + CLIENT_BACKSTOP_MS);
-      const { fields, rows } = await statement.finally(() => {
+      statement = streamRows(core, sql, params, limits.keep, timeoutMs + CLIENT_BACKSTOP_MS);
+      const result = await statement.finally(() => {
         pending = false;
       });
       await connection.query('COMMIT');
-      await connection.query(limits.reset);
-
-      const readers = fields.map(columnReaderOf);
-      const columns: ColumnInfo[] = fields.map((field, i) => ({ name: field.name, type: readers[i]!.type }));
-      const truncated = rows.length > maxRows;
-      const kept = truncated ? rows.slice(0, maxRows) : rows;
-      return { columns, rows: kept.map((row) => row.map((value, i) => (value === null ? null : readers[i]!.read(value)))), truncated };
+      await connection.query(session.reset);
+      return result;
     } catch (error) {
       const translated = translate(error, { aborted, elapsedMs: Date.now() - startedAt, timeoutMs });
       if (aborted || isConnectionError(error) || isBackstopTimeout(error)) {
@@ -321,10 +321,34 @@ export function createMysqlConnector(config: MysqlConnectorConfig): Connector {
     }
   }
 
+  async function execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<ExecuteResult> {
+    const { timeoutMs, maxRows } = checkExecuteOptions(options);
+    const { fields, rows } = await runEnveloped(sql, params, { timeoutMs, selectLimit: maxRows + 1, keep: maxRows + 1 }, options.signal);
+    const readers = fields.map(columnReaderOf);
+    const columns: ColumnInfo[] = fields.map((field, i) => ({ name: field.name, type: readers[i]!.type }));
+    const truncated = rows.length > maxRows;
+    const kept = truncated ? rows.slice(0, maxRows) : rows;
+    return { columns, rows: kept.map((row) => row.map((value, i) => (value === null ? null : readers[i]!.read(value)))), truncated };
+  }
+
+  /**
+   * EXPLAIN FORMAT=JSON plans without running (never ANALYZE). The derived
+   * table keeps it to a SELECT: no DML or INTO can stand in FROM. The select
+   * limit stays at its default so that it cannot shape the plan.
+   */
+  async function explain(sql: string, params: readonly unknown[], options: ExplainOptions): Promise<ExplainResult> {
+    const { timeoutMs } = checkExecuteOptions({ ...options, maxRows: 0 });
+    const body = sql.replace(/[\s;]+$/, '');
+    const { rows } = await runEnveloped(`EXPLAIN FORMAT=JSON SELECT * FROM (\n${body}\n) AS explained`, params, { timeoutMs, selectLimit: undefined, keep: 1 }, options.signal);
+    return { estimatedRows: examinedRows(rows[0]?.[0]) };
+  }
+
   return {
     dialect: 'mysql',
 
     execute,
+
+    explain,
 
     async test() {
       const connection = await checkout();
@@ -411,9 +435,9 @@ function streamRows(core: CoreConnection, sql: string, params: readonly unknown[
  * (MariaDB drops ORDER BY in derived tables) nor fails on duplicate column
  * names (which a derived table refuses).
  */
-function sessionLimits(flavour: Flavour, timeoutMs: number, selectLimit: number): { set: string; reset: string } {
+function sessionLimits(flavour: Flavour, timeoutMs: number, selectLimit: number | undefined): { set: string; reset: string } {
   const timeout = flavour === 'mariadb' ? `max_statement_time = ${timeoutMs / 1000}` : `max_execution_time = ${timeoutMs}`;
-  return { set: `SET SESSION ${timeout}, sql_select_limit = ${selectLimit}`, reset: RESET_LIMITS[flavour] };
+  return { set: `SET SESSION ${timeout}, sql_select_limit = ${selectLimit ?? 'DEFAULT'}`, reset: RESET_LIMITS[flavour] };
 }
 
 const RESET_LIMITS: Record<Flavour, string> = {

@@ -6,7 +6,9 @@
  */
 import { PGlite, types } from '@electric-sql/pglite';
 import { InsightError } from '../errors/insight-error.ts';
-import type { ColumnInfo, ColumnType, Connector, ExecuteOptions, ExecuteResult, SchemaInfo } from './connector.ts';
+import { checkExecuteOptions } from './check-execute-options.ts';
+import type { ColumnInfo, ColumnType, Connector, ExecuteOptions, ExecuteResult, ExplainOptions, ExplainResult, SchemaInfo } from './connector.ts';
+import { planRows } from './explain-estimate.ts';
 
 const toNumber = (value: string) => Number(value);
 /** Text forms arrive unparsed; turn them into the JSON-ready values the wire protocol promises. */
@@ -53,6 +55,22 @@ export function createPGliteConnector(db: PGlite, options: PGliteConnectorOption
           const columns: ColumnInfo[] = result.fields.map((f) => ({ name: f.name, type: columnTypeOfOid(f.dataTypeID) }));
           const truncated = result.rows.length > opts.maxRows;
           return { columns, rows: truncated ? result.rows.slice(0, opts.maxRows) : result.rows, truncated };
+        });
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+
+    async explain(sql: string, params: readonly unknown[], opts: ExplainOptions): Promise<ExplainResult> {
+      const { timeoutMs } = checkExecuteOptions({ ...opts, maxRows: 0 });
+      if (opts.signal?.aborted) throw new InsightError('ERR_QUERY_CANCELLED');
+      try {
+        return await db.transaction(async (tx) => {
+          await tx.exec(`set transaction read only; set local statement_timeout = ${timeoutMs}`);
+          // Planned, never run; the subquery keeps it to a SELECT, as on PostgreSQL.
+          const body = sql.replace(/[\s;]+$/, '');
+          const result = await tx.query<unknown[]>(`explain (format json) select * from (\n${body}\n) as explained`, [...params], { rowMode: 'array' });
+          return { estimatedRows: planRows(result.rows[0]?.[0]) };
         });
       } catch (error) {
         throw translate(error);

@@ -234,6 +234,33 @@ describe.skipIf(!available)('createPostgresConnector', () => {
     }
   });
 
+  it('explains a SELECT with bound parameters: the planner\'s row estimate, without running it', async () => {
+    await admin.query(`ANALYZE ${orders}`);
+    const all = await connector.explain!(`select * from ${orders}`, [], { timeoutMs: 5000 });
+    expect(all.estimatedRows).toBe(3);
+    const some = await connector.explain!(`select o.id, c.name from ${orders} o join ${customers} c on c.id = o.customer_id where o.customer_id = $1`, [1], { timeoutMs: 5000 });
+    expect(some.estimatedRows).toBeGreaterThan(0);
+    // nextval() cannot run in a read-only transaction: planning it succeeds only because nothing runs.
+    const planned = await connector.explain!(`select nextval('${sequence}') as n`, [], { timeoutMs: 5000 });
+    expect(planned.estimatedRows).toBe(1);
+    expect((await connector.execute(`select nextval('${sequence}')`, [], limits).then(() => 'ran', (e: InsightError) => e.code))).toBe('ERR_QUERY_FAILED');
+  });
+
+  it('explains nothing but a SELECT: DML, INTO, data-modifying WITH and second statements are refused', async () => {
+    for (const sql of [
+      `delete from ${orders}`,
+      `update ${orders} set amount = 0`,
+      `with gone as (delete from ${orders} returning *) select * from gone`,
+      `select * into pgconn_stolen_${suffix} from ${orders}`,
+      `select 1; delete from ${orders}`,
+      `select 1) as x; delete from ${orders}; select * from (select 1`,
+    ]) {
+      expect(await codeOf(connector.explain!(sql, [], { timeoutMs: 5000 })), sql).toBe('ERR_QUERY_FAILED');
+    }
+    expect((await admin.query(`select count(*)::int as n from ${orders}`)).rows[0].n).toBe(3);
+    expect(await codeOf(connector.explain!('select 1', [], { timeoutMs: 0 }))).toBe('ERR_VALIDATION');
+  });
+
   it('test() answers for a reachable database', async () => {
     await expect(connector.test()).resolves.toBeUndefined();
   });

@@ -10,7 +10,8 @@ import pg from 'pg';
 import type { CustomTypesConfig, FieldDef, PoolClient, QueryArrayConfig, QueryArrayResult } from 'pg';
 import { InsightError } from '../errors/insight-error.ts';
 import { checkExecuteOptions } from './check-execute-options.ts';
-import type { ColumnInfo, ColumnType, Connector, ExecuteOptions, ExecuteResult, SchemaInfo, SchemaTable } from './connector.ts';
+import { planRows } from './explain-estimate.ts';
+import type { ColumnInfo, ColumnType, Connector, ExecuteOptions, ExecuteResult, ExplainOptions, ExplainResult, SchemaInfo, SchemaTable } from './connector.ts';
 import { toIsoDatetime } from './to-iso-datetime.ts';
 
 export interface PostgresConnectorConfig {
@@ -210,9 +211,12 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
     }
   }
 
-  async function execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<ExecuteResult> {
-    const { timeoutMs, maxRows } = checkExecuteOptions(options);
-    const { signal } = options;
+  /**
+   * Runs one statement of our own making around the caller's SQL (the row
+   * cap, EXPLAIN) in the envelope: read-only transaction, statement timeout,
+   * extended protocol, cancel on abort.
+   */
+  async function runEnveloped(text: string, params: readonly unknown[], timeoutMs: number, signal: AbortSignal | undefined): Promise<QueryArrayResult> {
     if (signal?.aborted) throw new InsightError('ERR_QUERY_CANCELLED');
 
     const client = await checkout();
@@ -244,7 +248,7 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
       if (aborted) throw new InsightError('ERR_QUERY_CANCELLED');
 
       const query: ExtendedArrayQuery = {
-        text: capRows(sql, maxRows),
+        text,
         values: [...params],
         rowMode: 'array',
         queryMode: 'extended',
@@ -257,13 +261,7 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
         pending = false;
       });
       await client.query('COMMIT');
-
-      const columns: ColumnInfo[] = result.fields.map((field: FieldDef) => ({
-        name: field.name,
-        type: columnTypeOfPgOid(field.dataTypeID),
-      }));
-      const truncated = result.rows.length > maxRows;
-      return { columns, rows: truncated ? result.rows.slice(0, maxRows) : result.rows, truncated };
+      return result;
     } catch (error) {
       const translated = translate(error, { aborted, elapsedMs: Date.now() - startedAt, timeoutMs });
       if (isConnectionLost(error) || isBackstopTimeout(error)) {
@@ -292,10 +290,29 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
     }
   }
 
+  async function execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<ExecuteResult> {
+    const { timeoutMs, maxRows } = checkExecuteOptions(options);
+    const result = await runEnveloped(capRows(sql, maxRows), params, timeoutMs, options.signal);
+    const columns: ColumnInfo[] = result.fields.map((field: FieldDef) => ({
+      name: field.name,
+      type: columnTypeOfPgOid(field.dataTypeID),
+    }));
+    const truncated = result.rows.length > maxRows;
+    return { columns, rows: truncated ? result.rows.slice(0, maxRows) : result.rows, truncated };
+  }
+
+  async function explain(sql: string, params: readonly unknown[], options: ExplainOptions): Promise<ExplainResult> {
+    const { timeoutMs } = checkExecuteOptions({ ...options, maxRows: 0 });
+    const result = await runEnveloped(explainText(sql), params, timeoutMs, options.signal);
+    return { estimatedRows: planRows(result.rows[0]?.[0]) };
+  }
+
   return {
     dialect: 'postgres',
 
     execute,
+
+    explain,
 
     async test() {
       const client = await checkout();
@@ -352,6 +369,16 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
 function capRows(sql: string, maxRows: number): string {
   const body = sql.replace(/[\s;]+$/, '');
   return `SELECT * FROM (\n${body}\n) AS capped LIMIT ${maxRows + 1}`;
+}
+
+/**
+ * EXPLAIN without ANALYZE plans the statement and never runs it. The same
+ * subquery wrapper as the row cap keeps it to a SELECT: DML, SELECT INTO and
+ * a data-modifying WITH cannot stand in FROM.
+ */
+function explainText(sql: string): string {
+  const body = sql.replace(/[\s;]+$/, '');
+  return `EXPLAIN (FORMAT JSON) SELECT * FROM (\n${body}\n) AS explained`;
 }
 
 /** Fetches keys and columns of the current schema (normally `public`) in two catalog queries. */

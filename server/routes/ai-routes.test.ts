@@ -83,11 +83,13 @@ describe('POST /api/ai/generate-query', () => {
 });
 
 describe('POST /api/ai/verify', () => {
-  it('validates SQL and counts its rows with the given params', async () => {
+  it('validates SQL and estimates its rows with the planner, given params', async () => {
     const { status, json } = await api('POST', '/api/ai/verify', { sql: 'select region, sum(revenue) from sales group by region', params: { tenant_id: 3 } });
     expect(status).toBe(200);
-    const truth = await warehouse('select count(distinct region) from sales_facts where tenant_id = 3');
-    expect(json).toMatchObject({ isValid: true, estimatedRows: truth.rows[0]?.[0], errors: [] });
+    expect(json).toMatchObject({ isValid: true, errors: [] });
+    // An EXPLAIN estimate, not a count: positive for a table with rows, whatever the statistics say exactly.
+    expect(json.estimatedRows).toEqual(expect.any(Number));
+    expect(json.estimatedRows).toBeGreaterThan(0);
     expect(json.warnings.join(' ')).toContain('No LIMIT');
   });
 
@@ -230,11 +232,18 @@ describe.skipIf(!(await serviceAvailable('mysql')))('on MariaDB', () => {
     run.json.rows.forEach((r: unknown[], i: number) => expect(r[1]).toBeCloseTo(Number(truth[i]?.amount), 2));
   });
 
-  it('verifies SQL on MariaDB: counts rows, refuses SLEEP', async () => {
+  it('verifies SQL on MariaDB: estimates the rows examined with EXPLAIN, refuses SLEEP', async () => {
     const ok = await api('POST', '/api/ai/verify', { sql: 'select status, count(*) as n from shop_orders group by status', params: { tenant_id: 2 }, connectionId });
-    expect(ok.json).toMatchObject({ isValid: true, estimatedRows: 3, errors: [] });
+    expect(ok.json).toMatchObject({ isValid: true, errors: [] });
+    expect(ok.json.estimatedRows).toBeGreaterThan(0);
     const inferred = await api('POST', '/api/ai/verify', { sql: 'select id from shop_orders', params: { tenant_id: 2 } });
-    expect(inferred.json).toMatchObject({ isValid: true, estimatedRows: 20 });
+    expect(inferred.json).toMatchObject({ isValid: true });
+    // Rows examined, an estimate from the server's statistics: positive for a table with rows.
+    expect(inferred.json.estimatedRows).toEqual(expect.any(Number));
+    expect(inferred.json.estimatedRows).toBeGreaterThan(0);
+    const unknown = await api('POST', '/api/ai/verify', { sql: 'select nope from shop_orders', params: { tenant_id: 2 } });
+    expect(unknown.json.isValid).toBe(false);
+    expect(unknown.json.errors[0].code).toBe('ERR_QUERY_FAILED');
     const sleep = await api('POST', '/api/ai/verify', { sql: 'select sleep(5) from shop_orders', params: { tenant_id: 2 } });
     expect(sleep.json.isValid).toBe(false);
     expect(sleep.json.errors[0].code).toBe('ERR_SQL_FUNCTION_NOT_ALLOWED');

@@ -9,8 +9,11 @@ import type { AdminEnv } from '../../auth/admin-auth.ts';
 import { requirePermission } from '../../auth/permissions.ts';
 import type { ResultCache } from '../../cache/result-cache.ts';
 import type { ConnectionRepository } from '../../connections/connection-repository.ts';
-import { datasetDefinitionSchema, type DatasetRepository } from '../../datasets/dataset-repository.ts';
+import type { Dialect } from '../../connectors/connector.ts';
+import { checkDatasetDefinition } from '../../datasets/check-dataset-definition.ts';
+import { datasetDefinitionSchema, type DatasetDefinition, type DatasetRepository } from '../../datasets/dataset-repository.ts';
 import { InsightError } from '../../errors/insight-error.ts';
+import { describeRoute } from '../../ops/openapi.ts';
 import { policyParams } from '../../query/dataset-source.ts';
 import { resultBody, type QueryEngine } from '../../query/query-engine.ts';
 import { structuredQuerySchema } from '../../query/structured-query.ts';
@@ -30,7 +33,11 @@ export interface DatasetRouteDeps {
 /** Rows a preview shows when its query sets no limit. */
 export const PREVIEW_ROWS = 100;
 
-const previewBody = z
+/** The body of `PUT /api/datasets/:id` and `POST /api/datasets`. */
+export const datasetBodySchema = datasetDefinitionSchema;
+
+/** The body of `POST /api/datasets/:id/preview`. */
+export const datasetPreviewBodySchema = z
   .object({
     params: queryParamsSchema,
     // The dataset is the one in the path; a query may leave it out.
@@ -58,8 +65,61 @@ export function datasetView(row: DatasetRow) {
   };
 }
 
+const tags = ['datasets'];
+const SAVE_ERRORS = ['ERR_VALIDATION', 'ERR_CONNECTION_NOT_FOUND'] as const;
+
+/**
+ * Called when the routes are built, after the built-in descriptions are
+ * registered, so these (with bodies, statuses and errors) are the ones served.
+ */
+function describeDatasetRoutes(): void {
+  describeRoute({ method: 'get', path: '/api/datasets', summary: 'List datasets', tags, auth: 'admin', permission: 'datasource:read' });
+  describeRoute({
+    method: 'post',
+    path: '/api/datasets',
+    summary: 'Create a dataset; its SQL must be one SELECT and its row policy a condition over its columns',
+    tags,
+    auth: 'admin',
+    permission: 'datasource:write',
+    body: datasetBodySchema,
+    status: 201,
+    errors: [...SAVE_ERRORS, 'ERR_CONFLICT'],
+  });
+  describeRoute({ method: 'get', path: '/api/datasets/:id', summary: 'Read a dataset', tags, auth: 'admin', permission: 'datasource:read', errors: ['ERR_DATASET_NOT_FOUND'] });
+  describeRoute({
+    method: 'put',
+    path: '/api/datasets/:id',
+    summary: 'Replace a dataset (bumps its version); checked like a new one',
+    tags,
+    auth: 'admin',
+    permission: 'datasource:write',
+    body: datasetBodySchema,
+    errors: [...SAVE_ERRORS, 'ERR_DATASET_NOT_FOUND', 'ERR_CONFLICT'],
+  });
+  describeRoute({ method: 'delete', path: '/api/datasets/:id', summary: 'Delete a dataset', tags, auth: 'admin', permission: 'datasource:write', status: 204, errors: ['ERR_DATASET_NOT_FOUND'] });
+  describeRoute({
+    method: 'post',
+    path: '/api/datasets/:id/preview',
+    summary: 'Rows as a viewer with the given params sees them (at most 100 unless the query sets a limit)',
+    tags,
+    auth: 'admin',
+    permission: 'db:query',
+    body: datasetPreviewBodySchema,
+    errors: ['ERR_DATASET_NOT_FOUND', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT'],
+  });
+}
+
+const dialectOf = (type: string): Dialect => (type === 'mysql' ? 'mysql' : 'postgres');
+
 export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
+  describeDatasetRoutes();
   const app = adminApp(deps.auth);
+
+  /** The connection must be the organisation's; the SQL and policy must make sense in its dialect. */
+  const checkSaved = async (orgId: string, body: DatasetDefinition) => {
+    const connection = await deps.connections.get(orgId, body.connectionId);
+    checkDatasetDefinition(body, dialectOf(connection.type));
+  };
 
   const forget = (id: string) => deps.cache.invalidateTag(`dataset:${id}`);
 
@@ -72,8 +132,8 @@ export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
   app.post('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:write');
-    const body = await jsonBody(c.req.raw, datasetDefinitionSchema);
-    await deps.connections.get(admin.orgId, body.connectionId);
+    const body = await jsonBody(c.req.raw, datasetBodySchema);
+    await checkSaved(admin.orgId, body);
     return c.json(datasetView(await deps.datasets.create(admin.orgId, body)), 201);
   });
 
@@ -87,8 +147,8 @@ export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:write');
     const id = idParam(c.req.param('id'));
-    const body = await jsonBody(c.req.raw, datasetDefinitionSchema);
-    await deps.connections.get(admin.orgId, body.connectionId);
+    const body = await jsonBody(c.req.raw, datasetBodySchema);
+    await checkSaved(admin.orgId, body);
     const row = await deps.datasets.update(admin.orgId, id, body);
     await forget(id);
     return c.json(datasetView(row));
@@ -107,7 +167,7 @@ export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
     const admin = c.get('admin');
     requirePermission(admin, 'db:query');
     const dataset = await deps.datasets.getById(admin.orgId, idParam(c.req.param('id')));
-    const body = await jsonBody(c.req.raw, previewBody);
+    const body = await jsonBody(c.req.raw, datasetPreviewBodySchema);
     const query = body.query ?? { dimensions: [], measures: [], filters: [], sort: [] };
     if (query.dataset !== undefined && query.dataset !== dataset.name) {
       throw new InsightError('ERR_VALIDATION', 'The query names another dataset', { errors: [{ path: 'query.dataset', message: `must be "${dataset.name}" or left out` }] });
