@@ -8,7 +8,8 @@
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { ERROR_TABLE } from '../errors/insight-error.ts';
+import type { EmbedPermission } from '../../sdk/protocol.ts';
+import { ERROR_TABLE, type ErrorCode } from '../errors/insight-error.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type RouteAuth = 'admin' | 'embed' | 'metrics' | 'none';
@@ -23,13 +24,20 @@ export interface RouteDescription {
   auth?: RouteAuth;
   /** The admin permission the route asks for. */
   permission?: string;
+  /** The permission the embed token must grant (`permissions` claim). */
+  embedPermission?: EmbedPermission;
   /** The zod schema the route validates its JSON body with. */
   body?: z.ZodType;
   /** The zod object schema the route validates its query string with. */
   query?: z.ZodType;
   /** The answer's schema (200, application/json unless responseType says otherwise). */
   response?: z.ZodType;
-  responseType?: string;
+  /** Content types of the answer when not JSON (several when the client picks one). */
+  responseType?: string | string[];
+  /** The success status: 201 for a creation, 204 for an empty answer (default 200; 204 for DELETE). */
+  status?: 200 | 201 | 202 | 204;
+  /** Codes this route answers beyond the ones every route of its kind may (their statuses join the responses). */
+  errors?: ErrorCode[];
 }
 
 export interface RouteCatalog {
@@ -95,6 +103,7 @@ export interface Operation {
   responses: Record<string, unknown>;
   security?: Array<Record<string, string[]>>;
   'x-permission'?: string;
+  'x-embed-permission'?: string;
 }
 
 /** Problem responses every operation may answer, by the kind of caller. */
@@ -104,6 +113,8 @@ const COMMON_ERRORS: Record<RouteAuth, string[]> = {
   metrics: ['401', '500'],
   none: ['500'],
 };
+
+const SUCCESS: Record<NonNullable<RouteDescription['status']>, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No content' };
 
 const SECURITY: Record<RouteAuth, Array<Record<string, string[]>> | undefined> = {
   admin: [{ adminBearer: [] }],
@@ -246,16 +257,29 @@ export function buildOpenApiDocument(app: Pick<Hono<any, any, any>, 'routes'>, o
     if (described?.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(described.body, 'input', `${id}Body`, schemas) } } };
     }
-    const ok = described?.response ? { schema: toSchema(described.response, 'output', `${id}Response`, schemas) } : { schema: {} };
-    operation.responses['200'] = { description: 'OK', content: { [described?.responseType ?? 'application/json']: ok } };
+    // Every DELETE of this API answers 204 with no body.
+    const status = described?.status ?? (method === 'delete' ? 204 : 200);
+    if (status === 204) {
+      operation.responses['204'] = { description: SUCCESS[204] };
+    } else {
+      const ok = described?.response ? { schema: toSchema(described.response, 'output', `${id}Response`, schemas) } : { schema: {} };
+      const types = [described?.responseType ?? 'application/json'].flat();
+      operation.responses[String(status)] = { description: SUCCESS[status], content: Object.fromEntries(types.map((type) => [type, ok])) };
+    }
     const errors = new Set(COMMON_ERRORS[auth]);
     if (path.includes('{')) errors.add('404');
+    // Whatever its caller, a route that reads input can refuse it, and every /api/ route is rate limited.
+    if (described?.body || described?.query) errors.add('400');
+    if (described?.body) errors.add('413');
+    if (path.startsWith('/api/')) errors.add('429');
+    for (const code of described?.errors ?? []) errors.add(String(ERROR_TABLE[code].status));
     for (const status of [...errors].sort()) {
       if (responses[`Problem${status}`]) operation.responses[status] = { $ref: `#/components/responses/Problem${status}` };
     }
     const security = SECURITY[auth];
     if (security) operation.security = security;
     if (described?.permission) operation['x-permission'] = described.permission;
+    if (described?.embedPermission) operation['x-embed-permission'] = described.embedPermission;
     for (const tag of operation.tags) tags.add(tag);
     (paths[path] ??= {})[method] = operation;
   }

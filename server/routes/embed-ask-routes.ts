@@ -20,8 +20,8 @@ const askBody = z
   })
   .strict();
 
-describeRoute({ method: 'post', path: '/api/embed/ask', summary: 'Answer a question about the story datasets with the viewer rows (token permission ask): AskResponse', tags: ['embed'], auth: 'embed', body: askBody });
-describeRoute({ method: 'get', path: '/api/embed/ask/suggestions', summary: 'Example questions from the story datasets (token permission ask): AskSuggestionsResponse', tags: ['embed'], auth: 'embed' });
+describeRoute({ method: 'post', path: '/api/embed/ask', summary: 'Answer a question about the story datasets with the viewer rows (token permission ask): AskResponse', tags: ['embed'], auth: 'embed', embedPermission: 'ask', body: askBody });
+describeRoute({ method: 'get', path: '/api/embed/ask/suggestions', summary: 'Example questions from the story datasets (token permission ask): AskSuggestionsResponse', tags: ['embed'], auth: 'embed', embedPermission: 'ask' });
 
 /**
  * @example

@@ -11,6 +11,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import { InsightError } from '../errors/insight-error.ts';
+import { describeRoute } from '../ops/openapi.ts';
 import type { StoreSchema } from '../store/store-schema.ts';
 
 export interface EmbedPageDeps {
@@ -18,6 +19,16 @@ export interface EmbedPageDeps {
   /** The server's configured origins (INSIGHT_ALLOWED_ORIGINS), used when the organisation's keys list none. */
   allowedOrigins: string[];
 }
+
+describeRoute({
+  method: 'get',
+  path: '/embed/story/:id',
+  summary: 'The iframe page of a story (id or slug); the embed token goes in the fragment, `#token=…`, never to the server',
+  tags: ['embed'],
+  auth: 'none',
+  responseType: 'text/html',
+  errors: ['ERR_STORY_NOT_FOUND'],
+});
 
 /** Path prefix of the iframe pages, exempt from the global `X-Frame-Options`. */
 export const EMBED_PAGE_PREFIX = '/embed/story/';

@@ -19,6 +19,7 @@ import { embedCorsOrigin, embedOriginGuard } from '../tokens/embed-origins.ts';
 import { comparisonLabel, previousPeriodQuery, sparklineOptions, sparklineQuery, type CardExtras } from './card-extras.ts';
 import { EXPORT_FORMATS, exportRows, type ExportFormat } from './card-export.ts';
 import { jsonBody } from './json-body.ts';
+import { describeRoute } from '../ops/openapi.ts';
 import type { AskService } from '../ai/ask-service.ts';
 import { embedAskRoutes } from './embed-ask-routes.ts';
 
@@ -50,6 +51,20 @@ function requirePermission(viewer: EmbedViewer, permission: EmbedPermission): vo
 }
 
 const cardDataBody = z.object({ filters: z.record(z.string().max(100), z.unknown()).default({}) }).strict();
+
+/** The export link's query string as the route reads it (format checked, filters parsed as a card data body's `filters`). */
+const exportQuery = z.object({
+  format: z.enum(EXPORT_FORMATS).default('csv'),
+  filters: z.string().max(10_000).optional().describe('The filter values as a JSON object, like the card data body\'s `filters`'),
+});
+/** The filter values query string as the route reads it. */
+const filterValuesQuery = z.object({ search: z.string().max(200).optional().describe('Only values containing this text') });
+
+const tags = ['embed'];
+describeRoute({ method: 'get', path: '/api/embed/story', summary: "The token's story: pages, cards, filters (locked params left out of the filters): StoryView", tags, auth: 'embed', embedPermission: 'view', errors: ['ERR_STORY_NOT_FOUND', 'ERR_ORIGIN_NOT_ALLOWED'] });
+describeRoute({ method: 'post', path: '/api/embed/cards/:cardId/data', summary: "A card's rows for the viewer with the given filter values: { columns, rows, rowCount, truncated, fromCache, executionMs }", tags, auth: 'embed', embedPermission: 'view', body: cardDataBody, errors: ['ERR_CARD_NOT_FOUND', 'ERR_FILTER_UNKNOWN', 'ERR_FILTER_VALUE', 'ERR_QUERY_INVALID', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE', 'ERR_ORIGIN_NOT_ALLOWED'] });
+describeRoute({ method: 'get', path: '/api/embed/cards/:cardId/export', summary: "A card's rows for the viewer as a CSV or Excel file (X-Insight-Row-Count, X-Insight-Truncated)", tags, auth: 'embed', embedPermission: 'export', query: exportQuery, responseType: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], errors: ['ERR_CARD_NOT_FOUND', 'ERR_FILTER_UNKNOWN', 'ERR_FILTER_VALUE', 'ERR_QUERY_INVALID', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE', 'ERR_ORIGIN_NOT_ALLOWED'] });
+describeRoute({ method: 'get', path: '/api/embed/filters/:filterId/values', summary: 'Values of a filter column visible to the token (at most 500): { values, truncated }', tags, auth: 'embed', embedPermission: 'view', query: filterValuesQuery, errors: ['ERR_FILTER_NOT_FOUND', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE', 'ERR_ORIGIN_NOT_ALLOWED'] });
 
 /** Who the query history names for an embed viewer: the host's user, or the key when the token has no `sub`. */
 function embedActor(viewer: EmbedViewer) {

@@ -20,7 +20,7 @@ export interface ApiKeyRouteDeps {
 const createBody = z.object({ name: z.string().trim().min(1).max(200), role: z.string().min(1).max(100) }).strict();
 
 describeRoute({ method: 'get', path: '/api/api-keys', summary: 'API keys (prefix, role, created, last use; never the key)', tags: ['api-keys'], auth: 'admin', permission: 'system:config' });
-describeRoute({ method: 'post', path: '/api/api-keys', summary: 'Create an API key; the key is in this answer only', tags: ['api-keys'], auth: 'admin', permission: 'system:config', body: createBody });
+describeRoute({ method: 'post', path: '/api/api-keys', summary: 'Create an API key; the key is in this answer only', tags: ['api-keys'], auth: 'admin', permission: 'system:config', body: createBody, status: 201 });
 describeRoute({ method: 'get', path: '/api/api-keys/:id', summary: 'One API key', tags: ['api-keys'], auth: 'admin', permission: 'system:config' });
 describeRoute({ method: 'delete', path: '/api/api-keys/:id', summary: 'Revoke an API key (immediate)', tags: ['api-keys'], auth: 'admin', permission: 'system:config' });
 

@@ -38,10 +38,10 @@ const registerBody = z
 const loginBody = z.object({ email: emailSchema, password: z.string().min(1).max(200) }).strict();
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
 
-describeRoute({ method: 'post', path: '/api/auth/register', summary: 'Create an organisation and its owner; answers session tokens', tags: ['auth'], auth: 'none', body: registerBody });
-describeRoute({ method: 'post', path: '/api/auth/login', summary: 'Log in: { accessToken, refreshToken, user }; 429 ERR_RATE_LIMITED with Retry-After after 5 failures', tags: ['auth'], auth: 'none', body: loginBody });
-describeRoute({ method: 'post', path: '/api/auth/refresh', summary: 'Exchange a refresh token for new tokens (rotation; a reused token revokes the session)', tags: ['auth'], auth: 'none', body: refreshBody });
-describeRoute({ method: 'post', path: '/api/auth/logout', summary: 'End the current session', tags: ['auth'], auth: 'admin' });
+describeRoute({ method: 'post', path: '/api/auth/register', summary: 'Create an organisation and its owner; answers session tokens', tags: ['auth'], auth: 'none', body: registerBody, status: 201, errors: ['ERR_CONFLICT'] });
+describeRoute({ method: 'post', path: '/api/auth/login', summary: 'Log in: { accessToken, refreshToken, user }; 429 ERR_RATE_LIMITED with Retry-After after 5 failures', tags: ['auth'], auth: 'none', body: loginBody, errors: ['ERR_LOGIN_FAILED', 'ERR_RATE_LIMITED'] });
+describeRoute({ method: 'post', path: '/api/auth/refresh', summary: 'Exchange a refresh token for new tokens (rotation; a reused token revokes the session)', tags: ['auth'], auth: 'none', body: refreshBody, errors: ['ERR_UNAUTHENTICATED', 'ERR_REFRESH_TOKEN_REUSED'] });
+describeRoute({ method: 'post', path: '/api/auth/logout', summary: 'End the current session', tags: ['auth'], auth: 'admin', status: 204 });
 describeRoute({ method: 'get', path: '/api/auth/me', summary: 'The caller: user or API key, organisation, role and permissions', tags: ['auth'], auth: 'admin' });
 
 function slugOf(name: string): string {

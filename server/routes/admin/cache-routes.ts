@@ -9,6 +9,7 @@ import { requirePermission } from '../../auth/permissions.ts';
 import type { ResultCache } from '../../cache/result-cache.ts';
 import type { ConnectionRepository } from '../../connections/connection-repository.ts';
 import type { DatasetRepository } from '../../datasets/dataset-repository.ts';
+import { describeRoute } from '../../ops/openapi.ts';
 import { jsonBody } from '../json-body.ts';
 import { adminApp } from './admin-app.ts';
 
@@ -23,6 +24,8 @@ const invalidateBody = z
   .object({ datasetId: z.string().min(1).max(100).optional(), connectionId: z.string().min(1).max(100).optional() })
   .strict()
   .refine((b) => b.datasetId !== undefined || b.connectionId !== undefined, { message: 'give datasetId, connectionId or both', path: ['datasetId'] });
+
+describeRoute({ method: 'post', path: '/api/cache/invalidate', summary: 'Drop cached results of a dataset, a connection or both: { invalidated: [tag] }', tags: ['cache'], auth: 'admin', permission: 'datasource:write', body: invalidateBody, errors: ['ERR_DATASET_NOT_FOUND', 'ERR_CONNECTION_NOT_FOUND'] });
 
 export function cacheRoutes(deps: CacheRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);

@@ -14,8 +14,8 @@ import { adminApp, auditBefore, idParam } from './admin-app.ts';
 import { describeRoute } from '../../ops/openapi.ts';
 
 describeRoute({ method: 'get', path: '/api/embed-keys', summary: 'Embed signing keys (kid = id; never the secret)', tags: ['embed-keys'], auth: 'admin', permission: 'system:config' });
-describeRoute({ method: 'post', path: '/api/embed-keys', summary: 'Create an embed key; the secret is in this answer only', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: createEmbedKeySchema });
-describeRoute({ method: 'post', path: '/api/embed-keys/revoked-tokens', summary: 'Revoke one embed token by its jti until its exp', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: revokeTokenSchema });
+describeRoute({ method: 'post', path: '/api/embed-keys', summary: 'Create an embed key; the secret is in this answer only', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: createEmbedKeySchema, status: 201 });
+describeRoute({ method: 'post', path: '/api/embed-keys/revoked-tokens', summary: 'Revoke one embed token by its jti until its exp', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: revokeTokenSchema, status: 201 });
 describeRoute({ method: 'get', path: '/api/embed-keys/:id', summary: 'One embed key', tags: ['embed-keys'], auth: 'admin', permission: 'system:config' });
 describeRoute({ method: 'patch', path: '/api/embed-keys/:id', summary: 'Change name, allowed origins or maximum token lifetime', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: updateEmbedKeySchema });
 describeRoute({ method: 'delete', path: '/api/embed-keys/:id', summary: 'Revoke an embed key (its tokens stop verifying)', tags: ['embed-keys'], auth: 'admin', permission: 'system:config' });

@@ -16,6 +16,7 @@ import type { SecretBox } from '../../crypto/secret-box.ts';
 import { InsightError } from '../../errors/insight-error.ts';
 import type { StoreSchema } from '../../store/store-schema.ts';
 import type { StoryRepository } from '../../stories/story-repository.ts';
+import { describeRoute } from '../../ops/openapi.ts';
 import { jsonBody } from '../json-body.ts';
 import { adminApp } from './admin-app.ts';
 import { queryParamsSchema } from './query-params-schema.ts';
@@ -39,6 +40,8 @@ const mintBody = z
     sub: z.string().min(1).max(200).optional(),
   })
   .strict();
+
+describeRoute({ method: 'post', path: '/api/embed/tokens', summary: "Mint an embed token with the organisation's primary embed key: { token, expiresAt, kid }", tags: ['embed tokens'], auth: 'admin', permission: 'embed:mint', body: mintBody, errors: ['ERR_STORY_NOT_FOUND', 'ERR_CONFLICT'] });
 
 export function embedTokenRoutes(deps: EmbedTokenRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);

@@ -9,6 +9,7 @@ import { requirePermission } from '../../auth/permissions.ts';
 import type { QueryHistory } from '../../history/query-history.ts';
 import { resultBody, type QueryEngine } from '../../query/query-engine.ts';
 import { structuredQuerySchema } from '../../query/structured-query.ts';
+import { describeRoute } from '../../ops/openapi.ts';
 import { jsonBody, queryParams } from '../json-body.ts';
 import { adminApp, apiKeyActor } from './admin-app.ts';
 import { queryParamsSchema } from './query-params-schema.ts';
@@ -36,6 +37,11 @@ const historyQuery = z
     status: z.enum(['ok', 'error']).optional(),
   })
   .strict();
+
+const tags = ['queries'];
+describeRoute({ method: 'post', path: '/api/queries/run', summary: 'Run a structured query with explicit row policy params: { columns, rows, rowCount, truncated, fromCache, executionMs }', tags, auth: 'admin', permission: 'db:query', body: runBody, errors: ['ERR_DATASET_NOT_FOUND', 'ERR_COLUMN_UNKNOWN', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE'] });
+describeRoute({ method: 'post', path: '/api/queries/execute', summary: 'Run SQL over datasets through the SQL guard, confined to their row policies with the given params', tags, auth: 'admin', permission: 'db:query', body: executeBody, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_SQL_TABLE_NOT_ALLOWED', 'ERR_SQL_FUNCTION_NOT_ALLOWED', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE'] });
+describeRoute({ method: 'get', path: '/api/queries/history', summary: 'Who ran what, how long, how many rows, newest first (cursor paging): { items, nextCursor }', tags, auth: 'admin', permission: 'db:admin', query: historyQuery });
 
 export function queryRoutes(deps: QueryRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);

@@ -13,7 +13,7 @@ import { adminApp, auditBefore, idParam } from './admin-app.ts';
 import { describeRoute } from '../../ops/openapi.ts';
 
 describeRoute({ method: 'get', path: '/api/roles', summary: 'Built-in and custom roles', tags: ['roles'], auth: 'admin', permission: 'role:read' });
-describeRoute({ method: 'post', path: '/api/roles', summary: 'Create a custom role from permission strings', tags: ['roles'], auth: 'admin', permission: 'role:write', body: createRoleSchema });
+describeRoute({ method: 'post', path: '/api/roles', summary: 'Create a custom role from permission strings', tags: ['roles'], auth: 'admin', permission: 'role:write', body: createRoleSchema, status: 201 });
 describeRoute({ method: 'get', path: '/api/roles/:id', summary: 'One role (built-in name or custom id)', tags: ['roles'], auth: 'admin', permission: 'role:read' });
 describeRoute({ method: 'patch', path: '/api/roles/:id', summary: 'Change a custom role (built-ins are read-only)', tags: ['roles'], auth: 'admin', permission: 'role:write', body: updateRoleSchema });
 describeRoute({ method: 'delete', path: '/api/roles/:id', summary: 'Delete a custom role nobody holds', tags: ['roles'], auth: 'admin', permission: 'role:delete' });

@@ -16,6 +16,7 @@ import { checkSavedQuery } from '../../saved-queries/check-saved-query.ts';
 import { runSavedQuery } from '../../saved-queries/run-saved-query.ts';
 import { savedQueryDefinitionSchema, type SavedQueryRepository } from '../../saved-queries/saved-query-repository.ts';
 import type { SavedQueryRow } from '../../store/store-schema.ts';
+import { describeRoute } from '../../ops/openapi.ts';
 import { jsonBody, queryParams } from '../json-body.ts';
 import { adminApp, apiKeyActor, idParam } from './admin-app.ts';
 import { queryParamsSchema } from './query-params-schema.ts';
@@ -38,6 +39,15 @@ const listQuery = z
   .strict();
 
 const runBody = z.object({ params: queryParamsSchema }).strict();
+
+const tags = ['saved queries'];
+const notFound = ['ERR_SAVED_QUERY_NOT_FOUND'] as const;
+describeRoute({ method: 'get', path: '/api/saved-queries', summary: 'List saved queries (search by name, cursor paging): { items, nextCursor }', tags, auth: 'admin', permission: 'datasource:read', query: listQuery });
+describeRoute({ method: 'post', path: '/api/saved-queries', summary: 'Save a structured query or SQL over datasets (SQL is checked by the guard now)', tags, auth: 'admin', permission: 'datasource:write', body: savedQueryDefinitionSchema, status: 201, errors: ['ERR_DATASET_NOT_FOUND', 'ERR_CONNECTION_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_CONFLICT'] });
+describeRoute({ method: 'get', path: '/api/saved-queries/:id', summary: 'Read a saved query', tags, auth: 'admin', permission: 'datasource:read', errors: [...notFound] });
+describeRoute({ method: 'put', path: '/api/saved-queries/:id', summary: 'Replace a saved query (SQL is checked by the guard again)', tags, auth: 'admin', permission: 'datasource:write', body: savedQueryDefinitionSchema, errors: [...notFound, 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_CONFLICT'] });
+describeRoute({ method: 'delete', path: '/api/saved-queries/:id', summary: 'Delete a saved query', tags, auth: 'admin', permission: 'datasource:write', errors: [...notFound] });
+describeRoute({ method: 'post', path: '/api/saved-queries/:id/run', summary: 'Run a saved query with row policy params: { columns, rows, rowCount, truncated, fromCache, executionMs }', tags, auth: 'admin', permission: 'db:query', body: runBody, errors: [...notFound, 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE'] });
 
 export function savedQueryView(row: SavedQueryRow) {
   return {

@@ -28,7 +28,7 @@ const updateBody = z
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
 
 describeRoute({ method: 'get', path: '/api/users', summary: 'Users of the organisation', tags: ['users'], auth: 'admin', permission: 'user:read' });
-describeRoute({ method: 'post', path: '/api/users', summary: 'Add a user with a role', tags: ['users'], auth: 'admin', permission: 'user:write', body: createBody });
+describeRoute({ method: 'post', path: '/api/users', summary: 'Add a user with a role', tags: ['users'], auth: 'admin', permission: 'user:write', body: createBody, status: 201 });
 describeRoute({ method: 'get', path: '/api/users/:id', summary: 'One user', tags: ['users'], auth: 'admin', permission: 'user:read' });
 describeRoute({ method: 'patch', path: '/api/users/:id', summary: 'Change name, role or password (ends the user sessions)', tags: ['users'], auth: 'admin', permission: 'user:write', body: updateBody });
 describeRoute({ method: 'delete', path: '/api/users/:id', summary: 'Delete a user and end their sessions', tags: ['users'], auth: 'admin', permission: 'user:delete' });
