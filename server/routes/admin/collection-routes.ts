@@ -27,7 +27,7 @@ const collectionPatch = z.object({ name: name.optional(), description: z.string(
 const listQuery = z.object({ parent: id.optional() }).strict();
 
 describeRoute({ method: 'get', path: '/api/collections', summary: 'Collections by name (`parent=root` or a collection id for one level)', tags: ['collections'], auth: 'admin', permission: 'datasource:read', query: listQuery });
-describeRoute({ method: 'post', path: '/api/collections', summary: 'Create a collection, optionally inside another', tags: ['collections'], auth: 'admin', permission: 'story:edit', body: newCollection });
+describeRoute({ method: 'post', path: '/api/collections', summary: 'Create a collection, optionally inside another', tags: ['collections'], auth: 'admin', permission: 'story:edit', status: 201, body: newCollection });
 describeRoute({ method: 'get', path: '/api/collections/:id', summary: 'A collection with its child collections and how many stories it holds', tags: ['collections'], auth: 'admin', permission: 'datasource:read' });
 describeRoute({ method: 'patch', path: '/api/collections/:id', summary: 'Rename, describe or move a collection (no cycles)', tags: ['collections'], auth: 'admin', permission: 'story:edit', body: collectionPatch });
 describeRoute({ method: 'delete', path: '/api/collections/:id', summary: 'Delete an empty collection (409 ERR_CONFLICT while it holds collections or stories)', tags: ['collections'], auth: 'admin', permission: 'story:delete' });

@@ -114,8 +114,10 @@ const ROUTES: Array<[HttpMethod, string, string, string, z.ZodType?, z.ZodType?]
   ['post', `${S}/:id/shares`, 'Share with a user of the organisation: `{ userId, level: view|edit|admin }`', 'share:grant', shareBody],
   ['delete', `${S}/:id/shares/:userId`, 'Stop sharing with a user', 'share:grant'],
 ];
+/** Routes that answer 201 with what they created. */
+const creates = (method: HttpMethod, path: string) => method === 'post' && (path === S || /\/(pages|cards|filters|duplicate)$/.test(path));
 for (const [method, path, summary, permission, body, query] of ROUTES) {
-  describeRoute({ method, path, summary, tags: ['stories'], auth: 'admin', permission, ...(body ? { body } : {}), ...(query ? { query } : {}) });
+  describeRoute({ method, path, summary, tags: ['stories'], auth: 'admin', permission, ...(creates(method, path) ? { status: 201 } : {}), ...(body ? { body } : {}), ...(query ? { query } : {}) });
 }
 
 export function storySummary(row: StoryRow) {
