@@ -12,7 +12,7 @@ import { ensureDefaultOrg } from './bootstrap/ensure-default-org.ts';
 import { provisionDemo } from './demo-content/provision-demo.ts';
 import { createQueryHistory, type QueryHistory } from './history/query-history.ts';
 import { createQueryEngine, type QueryEngine } from './query/query-engine.ts';
-import { createEngineSettingsScope, createOrgConfigRepository, type OrgConfigRepository } from './config-store/org-config.ts';
+import { createOrgConfigRepository, engineSettings, type OrgConfigRepository } from './config-store/org-config.ts';
 import { instrumentConnections } from './ops/instrument-connections.ts';
 import { createOps, type Ops } from './ops/ops-services.ts';
 import { createSavedQueryRepository, type SavedQueryRepository } from './saved-queries/saved-query-repository.ts';
@@ -112,8 +112,7 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
     defaults: { ...settings, ai: { enabled: true, model: config.openai.model, timeoutMs: config.openai.timeoutMs } },
     aiKeyConfigured: Boolean(config.openai.apiKey),
   });
-  const engineScope = createEngineSettingsScope(settings);
-  const engine = engineScope.wrap(createQueryEngine({ datasets, connections, cache, settings: engineScope.settings, history }), orgConfig);
+  const engine = createQueryEngine({ datasets, connections, cache, settings: (orgId) => engineSettings(orgConfig, orgId), history });
   ops.metrics.watchCache(cache);
   ops.metrics.watchPools(connections.poolReadings);
   const savedQueries = createSavedQueryRepository(store.db);

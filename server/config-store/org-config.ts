@@ -5,10 +5,9 @@
  * out uses the server's default from the environment. The AI API key is
  * never part of it: it stays in the environment and only its presence shows.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { EngineSettings, QueryEngine } from '../query/query-engine.ts';
+import type { EngineSettings } from '../query/query-engine.ts';
 import type { StoreSchema } from '../store/store-schema.ts';
 
 export const orgConfigSchema = z
@@ -136,29 +135,13 @@ export function createOrgConfigRepository(db: Kysely<StoreSchema>, options: OrgC
 }
 
 /**
- * Applies each organisation's engine settings to the query engine. The
- * engine reads its settings through one global function with no notion of
- * the organisation, so each call runs inside an async context holding the
- * caller's organisation settings, and that function reads them from there.
+ * The query engine's settings for one organisation: its overrides over the
+ * server defaults (read through the repository's short cache).
  *
  * @example
- * const scope = createEngineSettingsScope(defaults);
- * const engine = scope.wrap(createQueryEngine({ ..., settings: scope.settings }), orgConfig);
+ * createQueryEngine({ ..., settings: (orgId) => engineSettings(orgConfig, orgId) });
  */
-export function createEngineSettingsScope(defaults: EngineSettings) {
-  const current = new AsyncLocalStorage<EngineSettings>();
-  return {
-    settings: (): EngineSettings => current.getStore() ?? defaults,
-    wrap(engine: QueryEngine, orgConfig: Pick<OrgConfigRepository, 'get'>): QueryEngine {
-      const settingsOf = async (orgId: string): Promise<EngineSettings> => {
-        const { cacheTtlSeconds, rowCap, statementTimeoutMs } = await orgConfig.get(orgId);
-        return { cacheTtlSeconds, rowCap, statementTimeoutMs };
-      };
-      return {
-        ...engine,
-        runStructured: async (request) => current.run(await settingsOf(request.orgId), () => engine.runStructured(request)),
-        runSql: async (request) => current.run(await settingsOf(request.orgId), () => engine.runSql(request)),
-      };
-    },
-  };
+export async function engineSettings(orgConfig: Pick<OrgConfigRepository, 'get'>, orgId: string): Promise<EngineSettings> {
+  const { cacheTtlSeconds, rowCap, statementTimeoutMs } = await orgConfig.get(orgId);
+  return { cacheTtlSeconds, rowCap, statementTimeoutMs };
 }

@@ -40,8 +40,10 @@ export function useOps(app: Hono<any>, services: OpsServices, options: { log?: L
   const { metrics, limiter } = services.ops;
   app.use('*', metrics.httpMiddleware());
   if (options.log) app.use('*', requestLog({ log: options.log }));
-  app.use('/api/embed/*', bodyLimit({ maxSize: EMBED_MAX_BODY_BYTES, onError: tooLarge }));
-  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }));
+  const embedLimit = bodyLimit({ maxSize: EMBED_MAX_BODY_BYTES, onError: tooLarge });
+  const otherLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  // One limit per request: the embed API's, or the general one (each wraps the body once).
+  app.use('*', (c, next) => (c.req.path.startsWith('/api/embed/') ? embedLimit(c, next) : otherLimit(c, next)));
   app.use(
     '/api/*',
     rateLimit({

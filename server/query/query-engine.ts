@@ -142,20 +142,22 @@ export function createQueryEngine(deps: {
   datasets: DatasetRepository;
   connections: ConnectionRegistry;
   cache: ResultCache;
-  settings: () => EngineSettings;
+  /** The statement timeout, row cap and default cache lifetime of an organisation's queries. */
+  settings: (orgId: string) => EngineSettings | Promise<EngineSettings>;
   /** Receives one entry per run, ok or failed; must not block. */
   history?: QueryHistorySink;
 }): QueryEngine {
   const compileCached = createCompileMemo();
   /** Serves from the cache or runs the statement once, serialising the result to cacheable bytes. */
   async function cachedExecute(
+    orgId: string,
     connector: Connector,
     target: { connectionId: string; ttlSeconds: number | null; datasetIds: readonly string[] },
     compiled: CompiledQueryWithKey,
     describe: (columns: ColumnInfo[]) => ColumnInfo[],
     signal: AbortSignal | undefined,
   ): Promise<EngineResult> {
-    const settings = deps.settings();
+    const settings = await deps.settings(orgId);
     const key = compiled.cacheKey;
     const started = performance.now();
     const cached = await deps.cache.getOrCompute(
@@ -186,6 +188,7 @@ export function createQueryEngine(deps: {
     const connector = await deps.connections.get(request.orgId, dataset.connection_id);
     const compiled = compileCached(request.query, dataset, connector.dialect, request.params);
     return cachedExecute(
+      request.orgId,
       connector,
       { connectionId: dataset.connection_id, ttlSeconds: request.cacheTtlSeconds ?? dataset.cache_ttl_seconds, datasetIds: [dataset.id] },
       compiled,
@@ -209,6 +212,7 @@ export function createQueryEngine(deps: {
     });
     const ttls = used.map((d) => d.cache_ttl_seconds).filter((t): t is number => t !== null);
     return cachedExecute(
+      request.orgId,
       connector,
       { connectionId: request.connectionId, ttlSeconds: request.cacheTtlSeconds ?? (ttls.length > 0 ? Math.min(...ttls) : null), datasetIds: used.map((d) => d.id) },
       { ...guarded, cacheKey: resultCacheKey({ connectionId: request.connectionId, sql: guarded.sql, params: guarded.parameters }) },
