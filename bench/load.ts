@@ -41,9 +41,14 @@ export interface LoadFigures {
   memory: { warmHeapMb: number; afterHeapMb: number; heapGrowthPct: number; cacheGrowthMb: number; cacheEntries: number; residualGrowthPct: number; warmRssMb: number; afterRssMb: number };
 }
 
-function runClient(plan: LoadPlan): Promise<LoadResult> {
+/** Writes a plan for the load generator; the server process keeps none of it while it is measured. */
+function writePlan(plan: LoadPlan): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'insight-load-')), 'plan.json');
   writeFileSync(file, JSON.stringify(plan));
+  return file;
+}
+
+function runClient(file: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'load-client.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -58,8 +63,17 @@ function runClient(plan: LoadPlan): Promise<LoadResult> {
 
 const mb = (bytes: number) => bytes / 1024 / 1024;
 
-function memoryNow() {
-  (globalThis as { gc?: () => void }).gc?.();
+/**
+ * Heap and RSS once the server has settled: the load generator's sockets
+ * closed, the query history's batch flushed (it writes every second), and two
+ * full collections apart, so what is counted is what the server keeps.
+ */
+async function settledMemory() {
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  gc?.();
   const m = process.memoryUsage();
   return { heap: mb(m.heapUsed), rss: mb(m.rss) };
 }
@@ -133,55 +147,20 @@ export async function benchLoad(options: { seconds?: number; rate?: number } = {
       const address = listener.address();
       const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
-      // Many viewers: 60 tokens over 3 tenants, each with its own `sub`, as a host app's users would have.
-      const tokens = await Promise.all(
-        Array.from({ length: 60 }, (_, i) =>
-          signEmbedToken({ secret: TEST_EMBED_SECRET, story: STORY, params: { tenant_id: 1 + (i % 3) }, sub: `viewer-${i}`, permissions: ['view', 'drill', 'ask'], expiresIn: 3600 }),
-        ),
-      );
-      const headersOf = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
-      const cardData = (token: string, cardId: string, filters: Record<string, unknown>) => ({
-        method: 'POST' as const,
-        path: `/api/embed/cards/${cardId}/data`,
-        headers: headersOf(token),
-        body: JSON.stringify({ filters }),
-      });
-
-      // Cached: a small working set, warmed before measuring.
-      const cached = tokens.flatMap((token) => cardIds.flatMap((cardId) => ['North', 'South', 'East', 'West'].map((region) => cardData(token, cardId, { region }))));
-      for (const r of cached) await fetch(`${url}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
-      // Uncached: a distinct seven-day window and region per request, never repeated.
-      const uncached = Array.from({ length: 40_000 }, (_, i) => {
-        const start = new Date(Date.UTC(2024, 0, 1) + (i % 720) * 86_400_000);
-        const end = new Date(start.getTime() + (6 + Math.floor(i / 720)) * 86_400_000);
-        const iso = (d: Date) => d.toISOString().slice(0, 10);
-        return cardData(tokens[i % tokens.length]!, cardIds[i % cardIds.length]!, { period: { from: iso(start), to: iso(end) }, region: ['North', 'South', 'East', 'West'][i % 4] });
-      });
-      const questions = ['revenue by region', 'total revenue by category', 'monthly revenue', 'top 3 categories by revenue', 'revenue by region last year'];
-      const probe = await fetch(`${url}/api/embed/ask`, { method: 'POST', headers: headersOf(tokens[0]!), body: JSON.stringify({ question: questions[0] }) });
-      const askIncluded = probe.status === 200;
-      const asks = questions.flatMap((question) => tokens.slice(0, 12).map((token) => ({ method: 'POST' as const, path: '/api/embed/ask', headers: headersOf(token), body: JSON.stringify({ question }) })));
-
-      const kinds: LoadPlan['kinds'] = [
-        { name: 'cached', weight: askIncluded ? 80 : 85, requests: cached },
-        { name: 'uncached', weight: 15, requests: uncached },
-        ...(askIncluded ? [{ name: 'ask', weight: 5, requests: asks }] : []),
-      ];
-      const connections = 50;
-      // Warm-up: the same mix for a few seconds, then the memory reading everything is compared with.
-      await runClient({ url, seconds: Math.min(15, seconds), rate, connections, kinds: kinds.map((k) => (k.name === 'uncached' ? { ...k, requests: uncached.slice(30_000) } : k)) });
-      const warm = memoryNow();
+      const plans = await writePlans(url, cardIds, seconds, rate);
+      // Warm-up: the same mix, then the memory reading everything is compared with.
+      await runClient(plans.warmUp);
+      const warm = await settledMemory();
       const warmCache = server.services.cache.stats();
-      const result = await runClient({ url, seconds, rate, connections, kinds: kinds.map((k) => (k.name === 'uncached' ? { ...k, requests: uncached.slice(0, 30_000) } : k)) });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const after = memoryNow();
+      const result = await runClient(plans.measured);
+      const after = await settledMemory();
       const afterCache = server.services.cache.stats();
       const cacheGrowthMb = mb((afterCache.bytes ?? 0) - (warmCache.bytes ?? 0));
       return {
         seconds,
         rate,
         result,
-        askIncluded,
+        askIncluded: plans.askIncluded,
         memory: {
           warmHeapMb: warm.heap,
           afterHeapMb: after.heap,
@@ -195,6 +174,55 @@ export async function benchLoad(options: { seconds?: number; rate?: number } = {
       };
     },
   );
+}
+
+/**
+ * The warm-up and measured plans, as files: 80% cached card data from a
+ * small working set (warmed here), 15% uncached (a fresh filter combination
+ * each time), 5% questions when the ask route answers.
+ */
+async function writePlans(url: string, cardIds: string[], seconds: number, rate: number): Promise<{ warmUp: string; measured: string; askIncluded: boolean }> {
+  // Many viewers: 60 tokens over 3 tenants, each with its own `sub`, as a host app's users would have.
+  const tokens = await Promise.all(
+    Array.from({ length: 60 }, (_, i) =>
+      signEmbedToken({ secret: TEST_EMBED_SECRET, story: STORY, params: { tenant_id: 1 + (i % 3) }, sub: `viewer-${i}`, permissions: ['view', 'drill', 'ask'], expiresIn: 3600 }),
+    ),
+  );
+  const headersOf = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  const cardData = (token: string, cardId: string, filters: Record<string, unknown>) => ({
+    method: 'POST' as const,
+    path: `/api/embed/cards/${cardId}/data`,
+    headers: headersOf(token),
+    body: JSON.stringify({ filters }),
+  });
+
+  // Cached: a small working set, warmed before measuring.
+  const cached = tokens.flatMap((token) => cardIds.flatMap((cardId) => ['North', 'South', 'East', 'West'].map((region) => cardData(token, cardId, { region }))));
+  for (const r of cached) await fetch(`${url}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
+  // Uncached: a distinct seven-day window and region per request, never repeated.
+  const uncached = Array.from({ length: 40_000 }, (_, i) => {
+    const start = new Date(Date.UTC(2024, 0, 1) + (i % 720) * 86_400_000);
+    const end = new Date(start.getTime() + (6 + Math.floor(i / 720)) * 86_400_000);
+    const iso = (d: Date) => d.toISOString().slice(0, 10);
+    return cardData(tokens[i % tokens.length]!, cardIds[i % cardIds.length]!, { period: { from: iso(start), to: iso(end) }, region: ['North', 'South', 'East', 'West'][i % 4] });
+  });
+  const questions = ['revenue by region', 'total revenue by category', 'monthly revenue', 'top 3 categories by revenue', 'revenue by region last year'];
+  const probe = await fetch(`${url}/api/embed/ask`, { method: 'POST', headers: headersOf(tokens[0]!), body: JSON.stringify({ question: questions[0] }) });
+  const askIncluded = probe.status === 200;
+  const asks = questions.flatMap((question) => tokens.slice(0, 12).map((token) => ({ method: 'POST' as const, path: '/api/embed/ask', headers: headersOf(token), body: JSON.stringify({ question }) })));
+
+  const kinds: LoadPlan['kinds'] = [
+    { name: 'cached', weight: askIncluded ? 80 : 85, requests: cached },
+    { name: 'uncached', weight: 15, requests: uncached },
+    ...(askIncluded ? [{ name: 'ask', weight: 5, requests: asks }] : []),
+  ];
+  const connections = 50;
+  const measured = (slice: [number, number]) => kinds.map((k) => (k.name === 'uncached' ? { ...k, requests: uncached.slice(...slice) } : k));
+  return {
+    warmUp: writePlan({ url, seconds: Math.min(15, seconds), rate, connections, kinds: measured([30_000, 40_000]) }),
+    measured: writePlan({ url, seconds, rate, connections, kinds: measured([0, 30_000]) }),
+    askIncluded,
+  };
 }
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
