@@ -62,8 +62,9 @@ export function createDemoHost(options: DemoHostOptions): Hono {
 
   for (const [path, file] of Object.entries(DEMO_PAGES)) {
     app.get(path, async (c) => {
-      const html = await readFile(page(file), 'utf8');
-      return c.html(html.replaceAll('%INSIGHT_URL%', options.insightUrl));
+      // Every page shares the host's header: title, tenant switcher, dark-mode toggle, page links.
+      const [html, header] = await Promise.all([readFile(page(file), 'utf8'), readFile(page('host-header.html'), 'utf8')]);
+      return c.html(html.replace('%HOST_HEADER%', header.trim()).replaceAll('%INSIGHT_URL%', options.insightUrl));
     });
   }
   app.get('/:asset', async (c) => {
