@@ -63,6 +63,29 @@ export interface SchemaInfo {
   tables: SchemaTable[];
 }
 
+/** Where a networked database (PostgreSQL, MySQL/MariaDB) is and how its pool behaves. */
+export interface NetworkConnectorConfig {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password?: string;
+  poolMax?: number;
+  idleTimeoutMs?: number;
+}
+
+/** Fail fast when the server is down instead of hanging a request on a SYN. */
+export const CONNECT_TIMEOUT_MS = 3000;
+/**
+ * The statement timeout is enforced by the database. This client-side
+ * backstop only fires when the server stops answering altogether (a network
+ * partition), so that a request cannot hang on a socket forever.
+ */
+export const CLIENT_BACKSTOP_MS = 5000;
+/** How long to wait for a cancelled statement to stop before asking again, and how often. */
+export const CANCEL_RETRY_MS = 500;
+export const CANCEL_ATTEMPTS = 3;
+
 export interface Connector {
   readonly dialect: Dialect;
   /**

@@ -16,30 +16,12 @@ import type { FieldPacket, Pool, PoolConnection } from 'mysql2/promise';
 import type { Connection as CoreConnection, ExecuteValues, PoolConnection as CorePoolConnection } from 'mysql2';
 import { InsightError } from '../errors/insight-error.ts';
 import { checkExecuteOptions } from './check-execute-options.ts';
-import type { ColumnInfo, ColumnType, Connector, ExecuteOptions, ExecuteResult, ExplainOptions, ExplainResult, SchemaInfo, SchemaTable } from './connector.ts';
+import { CANCEL_ATTEMPTS, CANCEL_RETRY_MS, CLIENT_BACKSTOP_MS, CONNECT_TIMEOUT_MS, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type NetworkConnectorConfig, type SchemaInfo, type SchemaTable } from './connector.ts';
 import { examinedRows } from './explain-estimate.ts';
 import { toIsoDatetime } from './to-iso-datetime.ts';
 
-export interface MysqlConnectorConfig {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  password?: string;
-  poolMax?: number;
-  idleTimeoutMs?: number;
-}
+export type MysqlConnectorConfig = NetworkConnectorConfig;
 
-/** Fail fast when the server is down instead of hanging a request on a SYN. */
-const CONNECT_TIMEOUT_MS = 3000;
-/**
- * The statement timeout is enforced by the server; mysql2's own `timeout` is
- * only a backstop for a server that stops answering altogether.
- */
-const CLIENT_BACKSTOP_MS = 5000;
-/** How long to wait for a killed statement to stop before killing again. */
-const CANCEL_RETRY_MS = 500;
-const CANCEL_ATTEMPTS = 3;
 /**
  * mysql2 keeps up to 16000 prepared statements per connection by default;
  * arbitrary SQL from many dashboards would pile them up against the server's

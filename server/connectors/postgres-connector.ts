@@ -11,32 +11,14 @@ import type { CustomTypesConfig, FieldDef, PoolClient, QueryArrayConfig, QueryAr
 import { InsightError } from '../errors/insight-error.ts';
 import { checkExecuteOptions } from './check-execute-options.ts';
 import { planRows } from './explain-estimate.ts';
-import type { ColumnInfo, ColumnType, Connector, ExecuteOptions, ExecuteResult, ExplainOptions, ExplainResult, SchemaInfo, SchemaTable } from './connector.ts';
+import { CANCEL_ATTEMPTS, CANCEL_RETRY_MS, CLIENT_BACKSTOP_MS, CONNECT_TIMEOUT_MS, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type NetworkConnectorConfig, type SchemaInfo, type SchemaTable } from './connector.ts';
 import { toIsoDatetime } from './to-iso-datetime.ts';
 
-export interface PostgresConnectorConfig {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  password?: string;
+export interface PostgresConnectorConfig extends NetworkConnectorConfig {
   /** TLS with certificate verification (node's defaults). */
   ssl?: boolean;
-  poolMax?: number;
-  idleTimeoutMs?: number;
 }
 
-/** Fail fast when the server is down instead of hanging a request on a SYN. */
-const CONNECT_TIMEOUT_MS = 3000;
-/**
- * The statement timeout is enforced by the server. This client-side backstop
- * only fires when the server stops answering altogether (a network partition),
- * so that a request cannot hang on a socket forever.
- */
-const CLIENT_BACKSTOP_MS = 5000;
-/** How long to wait for a cancelled statement to stop before asking again. */
-const CANCEL_RETRY_MS = 500;
-const CANCEL_ATTEMPTS = 3;
 
 const OID = {
   bool: 16,
