@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { gate } from '../testing/wait.ts';
 import { MemoryResultCache } from './memory-result-cache.ts';
 import { createResultCache } from './result-cache.ts';
 
@@ -8,33 +9,39 @@ const textOf = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const forever = { ttlSeconds: 3600, tags: [] };
 
 describe('MemoryResultCache', () => {
+  // Ages and ttls are read from Date.now(): a fake clock moves them, a busy machine cannot.
+  afterEach(() => vi.useRealTimers());
+
   it('is what createResultCache returns without a redisUrl', () => {
     expect(createResultCache()).toBeInstanceOf(MemoryResultCache);
   });
 
   it('computes on a miss, then serves a hit with its age', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
     const cache = new MemoryResultCache();
     const compute = vi.fn(async () => bytesOf('rows'));
 
     const miss = await cache.getOrCompute('k', forever, compute);
     expect(miss).toEqual({ bytes: bytesOf('rows'), fromCache: false, ageMs: 0 });
-    await sleep(30);
+    vi.advanceTimersByTime(30);
     const hit = await cache.getOrCompute('k', forever, compute);
 
     expect(hit.fromCache).toBe(true);
     expect(textOf(hit.bytes)).toBe('rows');
-    expect(hit.ageMs).toBeGreaterThanOrEqual(25);
+    expect(hit.ageMs).toBe(30);
     expect(compute).toHaveBeenCalledTimes(1);
     expect(cache.stats()).toEqual({ hits: 1, misses: 1, errors: 0, bytes: 4, entries: 1 });
   });
 
   it('forgets an entry after its ttl, and stores nothing with ttl 0', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
     const cache = new MemoryResultCache();
     const compute = vi.fn(async () => bytesOf('rows'));
 
     await cache.getOrCompute('k', { ttlSeconds: 0.05, tags: [] }, compute);
+    vi.advanceTimersByTime(49);
     expect((await cache.getOrCompute('k', { ttlSeconds: 0.05, tags: [] }, compute)).fromCache).toBe(true);
-    await sleep(80);
+    vi.advanceTimersByTime(1);
     expect((await cache.getOrCompute('k', { ttlSeconds: 0.05, tags: [] }, compute)).fromCache).toBe(false);
 
     await cache.getOrCompute('zero', { ttlSeconds: 0, tags: [] }, compute);
@@ -126,15 +133,18 @@ describe('MemoryResultCache', () => {
   it('does not keep or share a result whose computation began before an invalidation', async () => {
     const cache = new MemoryResultCache();
     const options = { ttlSeconds: 3600, tags: ['dataset:a'] };
+    const [started, computing] = [gate(), gate()];
     const old = cache.getOrCompute('k', options, async () => {
-      await sleep(50);
+      started.release();
+      await computing.released;
       return bytesOf('old');
     });
-    await sleep(10);
+    await started.released;
     await cache.invalidateTag('dataset:a');
     // Arrives while the old computation still runs: must not join it.
     const fresh = await cache.getOrCompute('k', options, async () => bytesOf('new'));
     expect(textOf(fresh.bytes)).toBe('new');
+    computing.release();
     expect(textOf((await old).bytes)).toBe('old');
 
     const later = await cache.getOrCompute('k', options, async () => bytesOf('unexpected'));
