@@ -8,12 +8,14 @@ import type { AskResponse } from '../../sdk/protocol.ts';
 import { DEMO_CONNECTION_ID } from '../demo-content/provision-demo.ts';
 import { DEMO_TENANTS } from '../demo-content/seed-warehouse.ts';
 import { createTestServer, type TestServer } from '../testing/test-services.ts';
+import { until } from '../testing/wait.ts';
 import type { QueryEngine, StructuredRequest } from '../query/query-engine.ts';
 import { scopeDataset } from './ask-datasets.ts';
 import { sqlReply, startScriptedModel, type ScriptedModel } from './testing/scripted-model.ts';
 import { createValueLookups } from './value-lookup.ts';
 
-const MODEL_TIMEOUT_MS = 1500;
+// A model that answers is never cut, however busy the machine; the time box test sets a short one of its own.
+const MODEL_TIMEOUT_MS = 20_000;
 
 let server: TestServer;
 let model: ScriptedModel;
@@ -188,19 +190,23 @@ describe('POST /api/embed/ask with a model', () => {
   });
 
   it('answers offline within the time box when the model hangs', async () => {
-    model.use(() => ({ hang: true }));
-    const started = performance.now();
-    const { status, body } = await ask('total revenue by category');
-    const elapsed = performance.now() - started;
-    expect(status).toBe(200);
-    expect(body.engine).toBe('offline');
-    expect(body.fallbackReason).toBe('timeout');
-    expect(body.status).toBe('answered');
-    expect(new Set(column(body, 'category'))).toEqual(tenant1Categories);
-    // One model call, cut at its time box; the offline answer follows at once (generous bound for a busy machine).
-    expect(model.requests).toHaveLength(1);
-    expect(elapsed).toBeGreaterThanOrEqual(MODEL_TIMEOUT_MS - 50);
-    expect(elapsed).toBeLessThan(MODEL_TIMEOUT_MS + 5000);
+    // The model never answers, so only the organisation's 300 ms time box can end the call.
+    const orgId = server.services.defaultOrgId;
+    await server.services.orgConfig.put(orgId, { ai: { timeoutMs: 300 } });
+    try {
+      model.use(() => ({ hang: true }));
+      const { status, body } = await ask('total revenue by category');
+      expect(status).toBe(200);
+      expect(body.engine).toBe('offline');
+      expect(body.fallbackReason).toBe('timeout');
+      expect(body.status).toBe('answered');
+      expect(new Set(column(body, 'category'))).toEqual(tenant1Categories);
+      // One model call, cut at its time box: the client hung up on it rather than leaving it open.
+      expect(model.requests).toHaveLength(1);
+      await until(() => model.abandoned === 1, { what: 'the hung call closed' });
+    } finally {
+      await server.services.orgConfig.put(orgId, {});
+    }
   });
 
   it('falls back when the model fails or says it cannot answer', async () => {

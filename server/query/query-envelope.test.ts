@@ -45,12 +45,13 @@ describe.skipIf(!(await serviceAvailable('postgres')))('execution envelope over 
     const api = adminClient(server.app, TEST_ADMIN_KEY);
     const connection = await api('POST', '/api/connections', { name: 'slow-pg', type: 'postgres', url: fixture.readerUrl });
     connectionId = connection.json.id;
-    // A dataset whose every read takes seconds: the SELECT sleeps once per tenant row.
+    // A dataset no read of which can finish within a test: the SELECT sleeps 30 s per row. Only a cancel
+    // or the 1.5 s statement timeout ends it, however slow the machine.
     const dataset = await api('POST', '/api/datasets', {
       name: 'slow_orders',
       label: 'Slow orders',
       connectionId: connection.json.id,
-      sql: `select o.*, '${marker}' as marker from ${fixture.table} o where pg_sleep(0.25) is not null`,
+      sql: `select o.*, '${marker}' as marker from ${fixture.table} o where pg_sleep(30) is not null`,
       rowPolicy: 'tenant_id = {{tenant_id}}',
       columns: COLUMNS,
     });
@@ -79,19 +80,17 @@ describe.skipIf(!(await serviceAvailable('postgres')))('execution envelope over 
   it('cancels the statement in the database when the client goes away', async () => {
     const controller = new AbortController();
     const pending = run(controller.signal).catch((e: unknown) => e);
-    await expect.poll(() => runningSleeps(marker), { timeout: 3000, interval: 50 }).toBe(1);
+    await expect.poll(() => runningSleeps(marker), { timeout: 20_000, interval: 50 }).toBe(1);
     controller.abort();
     await pending;
-    await expect.poll(() => runningSleeps(marker), { timeout: 2000, interval: 50 }).toBe(0);
+    await expect.poll(() => runningSleeps(marker), { timeout: 20_000, interval: 50 }).toBe(0);
   });
 
   it('answers ERR_QUERY_TIMEOUT past the statement timeout, then serves again', async () => {
-    const started = Date.now();
     const res = await run(undefined, 'shipped');
     expect(res.status).toBe(504);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect((await res.json()).code).toBe('ERR_QUERY_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(4000);
     // The same connection's pool serves the next statement.
     const ok = await adminClient(server.app, TEST_ADMIN_KEY)('POST', '/api/queries/execute', { connectionId, sql: 'select 1 as one' });
     expect(ok.status).toBe(200);

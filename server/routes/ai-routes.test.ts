@@ -21,7 +21,7 @@ async function warehouse(sql: string, params: unknown[] = []) {
 
 beforeAll(async () => {
   model = await startScriptedModel();
-  server = await createTestServer({ openai: { apiKey: 'test-key', baseUrl: model.url, model: 'scripted-sql', timeoutMs: 1500 } });
+  server = await createTestServer({ openai: { apiKey: 'test-key', baseUrl: model.url, model: 'scripted-sql', timeoutMs: 20_000 } });
   api = adminClient(server.app, TEST_ADMIN_KEY);
 });
 
@@ -59,8 +59,11 @@ describe('POST /api/ai/generate-query', () => {
   });
 
   it('falls back to the offline engine when the model hangs', async () => {
+    // A model that answers is never cut (20 s); this one never answers, so only a 300 ms time box can end it.
+    await server.services.orgConfig.put(server.services.defaultOrgId, { ai: { timeoutMs: 300 } });
     model.use(() => ({ hang: true }));
-    const { status, json } = await api('POST', '/api/ai/generate-query', { question: 'total revenue by category', datasets: ['sales'], params: { tenant_id: 1 } });
+    const { status, json } = await api('POST', '/api/ai/generate-query', { question: 'total revenue by category', datasets: ['sales'], params: { tenant_id: 1 } })
+      .finally(() => server.services.orgConfig.put(server.services.defaultOrgId, {}));
     expect(status).toBe(200);
     expect(json.engine).toBe('offline');
     expect(json.fallbackReason).toBe('timeout');

@@ -21,6 +21,8 @@ export interface ScriptedModel {
   /** Base URL for OPENAI_BASE_URL (ends with /v1). */
   url: string;
   requests: ModelRequest[];
+  /** How many calls to a hanging model the client gave up on (closed unanswered): a time box at work. */
+  readonly abandoned: number;
   /** Replaces the script and forgets the recorded requests. */
   use(script: ModelScript): void;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startScriptedModel(initial: ModelScript = () => sqlReply('')): Promise<ScriptedModel> {
   let script = initial;
   let requests: ModelRequest[] = [];
+  let abandoned = 0;
   const sockets = new Set<Socket>();
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
@@ -50,7 +53,11 @@ export async function startScriptedModel(initial: ModelScript = () => sqlReply('
     const body = JSON.parse(await readBody(req)) as ModelRequest;
     requests.push(body);
     const reply = script(body, requests.length - 1);
-    if (typeof reply === 'object' && 'hang' in reply) return; // never answers; the client must give up
+    if (typeof reply === 'object' && 'hang' in reply) {
+      // Never answers; the client must give up.
+      res.on('close', () => abandoned++);
+      return;
+    }
     if (typeof reply === 'object') {
       res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'scripted failure', type: 'server_error' } }));
       return;
@@ -77,9 +84,13 @@ export async function startScriptedModel(initial: ModelScript = () => sqlReply('
     get requests() {
       return requests;
     },
+    get abandoned() {
+      return abandoned;
+    },
     use(next) {
       script = next;
       requests = [];
+      abandoned = 0;
     },
     close() {
       for (const socket of sockets) socket.destroy();
