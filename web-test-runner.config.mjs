@@ -14,8 +14,10 @@ export default {
   files: ['embed/**/*.test.ts'],
   nodeResolve: true,
   concurrency: 1,
-  testsFinishTimeout: 180_000,
-  testFramework: { config: { timeout: 20_000 } },
+  // Generous for a loaded machine: a wait inside a test names its hang after a minute
+  // (HANG_MS in embed/testing/fixtures.ts), the test itself ends after 90 s.
+  testsFinishTimeout: 600_000,
+  testFramework: { config: { timeout: 90_000 } },
   browsers: [
     chromeLauncher({
       launchOptions: {

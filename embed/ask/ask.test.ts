@@ -71,7 +71,7 @@ async function typeQuestion(el: InsightAsk, question: string): Promise<void> {
 }
 
 async function answered(el: InsightAsk, log: Log, count: number): Promise<AskResponse> {
-  await until(() => log.asked.length >= count || log.errors.length > 0, 15_000, `answer ${count}`);
+  await until(() => log.asked.length >= count || log.errors.length > 0, `answer ${count}`);
   expect(log.errors, 'errors').to.deep.equal([]);
   await el.updateComplete;
   return el.answer!;
@@ -87,7 +87,7 @@ describe('<insight-ask>', () => {
     const { el, log } = await renderAsk();
     await typeQuestion(el, 'revenue by region');
     await sendKeys({ press: 'Enter' });
-    await until(() => shadow(el, '[part="base"]').getAttribute('aria-busy') === 'true' || log.asked.length > 0, 5_000, 'busy');
+    await until(() => shadow(el, '[part="base"]').getAttribute('aria-busy') === 'true' || log.asked.length > 0, 'busy');
     const answer = await answered(el, log, 1);
 
     expect(answer.status).to.equal('answered');
@@ -101,7 +101,7 @@ describe('<insight-ask>', () => {
     };
     expect(regionsOf(answer.rows, answer.columns)).to.deep.equal(regionsOf(byRegion.rows, byRegion.columns));
 
-    await until(() => log.renders.length > 0, 15_000, 'chart painted');
+    await until(() => log.renders.length > 0, 'chart painted');
     const chart = shadow(el, 'insight-chart');
     expect(shadowAll(chart, 'svg .mark-rect path')).to.have.length(answer.rows.length);
     expect(shadow(chart, '[role="img"]').getAttribute('aria-label')).to.contain('revenue by region');
@@ -137,7 +137,7 @@ describe('<insight-ask>', () => {
     expect(suggestions.length, 'the server suggests questions').to.be.greaterThan(1);
     const { el, log } = await renderAsk({ client });
     input(el).focus();
-    await until(() => options(el).length > 0, 5_000, 'suggestions');
+    await until(() => options(el).length > 0, 'suggestions');
     const listbox = shadow(el, '[role="listbox"]');
     expect(listbox.getAttribute('aria-label')).to.equal('Suggested questions');
     expect(input(el).getAttribute('aria-expanded')).to.equal('true');
@@ -252,7 +252,7 @@ describe('<insight-ask>', () => {
     expect(text(copy)).to.equal('Copy SQL');
     copy.focus();
     await sendKeys({ press: 'Enter' });
-    await until(() => text(copy) !== 'Copy SQL', 5_000, 'copy result');
+    await until(() => text(copy) !== 'Copy SQL', 'copy result');
     expect(text(copy)).to.equal('✓ Copied');
     expect(copy.classList.contains('copied')).to.equal(true);
     expect(copied).to.equal(answer!.sql);
@@ -264,7 +264,7 @@ describe('<insight-ask>', () => {
     const { el, log } = await renderAsk({ token: await testToken({ permissions: 'view,drill' }) });
     await typeQuestion(el, 'revenue by region');
     await sendKeys({ press: 'Enter' });
-    await until(() => log.errors.length > 0, 10_000, 'insight-error');
+    await until(() => log.errors.length > 0, 'insight-error');
     expect(log.errors).to.have.length(1);
     expect(log.errors[0]!.code).to.equal('ERR_FORBIDDEN');
     expect(log.asked).to.deep.equal([]);
@@ -347,7 +347,7 @@ describe('<insight-ask>', () => {
 
     await el.ask('revenue by region last year');
     await answered(el, log, 1);
-    await until(() => log.renders.length > 0, 15_000, 'chart painted');
+    await until(() => log.renders.length > 0, 'chart painted');
     for (const button of shadowAll<HTMLButtonElement>(el, 'button')) {
       const name = button.getAttribute('aria-label') ?? text(button);
       expect(name, button.outerHTML).to.not.equal('');
@@ -405,7 +405,7 @@ describe('<insight-ask>', () => {
     const { el, log } = await renderAsk({ style: 'width: 100%' });
     await el.ask('revenue by region last year');
     await answered(el, log, 1);
-    await until(() => log.renders.length > 0, 15_000, 'chart painted');
+    await until(() => log.renders.length > 0, 'chart painted');
     shadow(el, '[part="sql-summary"]').click();
     await el.updateComplete;
     const base = shadow(el, '[part="base"]');

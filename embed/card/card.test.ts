@@ -27,7 +27,7 @@ describe('<insight-card>', () => {
   it('renders a metric card with its title as the heading that names the card', async () => {
     const { client, card } = await demoStory();
     const { el, renders } = await renderCard(card('total-revenue'), client);
-    await until(() => renders.length === 1, 10_000, 'insight-render');
+    await until(() => renders.length === 1, 'insight-render');
     expect(renders[0]).to.deep.equal({ cardId: card('total-revenue').id });
     const article = shadow(el, 'article');
     const title = shadow(el, 'h3#title');
@@ -41,7 +41,7 @@ describe('<insight-card>', () => {
   it('renders a chart card and reports it once vega has drawn', async () => {
     const { client, card } = await demoStory();
     const { el, renders } = await renderCard(card('revenue-by-region'), client);
-    await until(() => renders.length === 1, 15_000, 'insight-render');
+    await until(() => renders.length === 1, 'insight-render');
     const chart = shadow(el, 'insight-chart');
     expect(shadowAll(chart, 'svg .mark-rect path')).to.have.length(5);
     expect(renders[0]!.cardId).to.equal(card('revenue-by-region').id);
@@ -51,7 +51,7 @@ describe('<insight-card>', () => {
   it('renders a table card with 10 rows', async () => {
     const { client, card } = await demoStory();
     const { el, renders } = await renderCard(card('top-customers'), client);
-    await until(() => renders.length === 1, 10_000, 'insight-render');
+    await until(() => renders.length === 1, 'insight-render');
     expect(shadowAll(shadow(el, 'insight-table'), 'tbody tr')).to.have.length(10);
     await expect(el).to.be.accessible();
   });
@@ -68,7 +68,7 @@ describe('<insight-card>', () => {
       filters: [],
     };
     const { el, renders } = await renderCard(card, null);
-    await until(() => renders.length === 1, 5_000, 'insight-render');
+    await until(() => renders.length === 1, 'insight-render');
     const paragraphs = shadowAll(el, '.text p');
     expect(paragraphs.map((p) => p.textContent)).to.deep.equal(['First <b>paragraph</b>.', 'Second <img src=x onerror=alert(1)>']);
     expect(el.shadowRoot!.querySelector('b, img')).to.equal(null);
@@ -83,11 +83,11 @@ describe('<insight-card>', () => {
       fetch: (input, init) => (requests.push(String(init?.body ?? '')), fetch(input, init)),
     });
     const { el, renders } = await renderCard(card('total-revenue'), counting);
-    await until(() => renders.length === 1, 10_000, 'first render');
+    await until(() => renders.length === 1, 'first render');
     const all = metricText(el);
 
     el.filters = { region: 'East' };
-    await until(() => renders.length === 2, 10_000, 'render after filter');
+    await until(() => renders.length === 2, 'render after filter');
     expect(metricText(el)).to.not.equal(all);
     expect(JSON.parse(requests.at(-1)!)).to.deep.equal({ filters: { region: 'East' } });
 
@@ -107,7 +107,7 @@ describe('<insight-card>', () => {
     });
     const { el, renders } = await renderCard(card('order-count'), client, { region: 'East' });
     el.filters = { region: 'West' };
-    await until(() => renders.length >= 1, 10_000, 'render');
+    await until(() => renders.length >= 1, 'render');
     expect(signals[0]!.aborted).to.equal(true);
     expect(signals.at(-1)!.aborted).to.equal(false);
     const west = await client.cardData(card('order-count').id, { region: 'West' });
@@ -117,7 +117,7 @@ describe('<insight-card>', () => {
   it('shows the error code in an alert and fires insight-error when the token lacks the tenant', async () => {
     const { client, card } = await demoStory({ tenant: 'none' });
     const { el, errors } = await renderCard(card('total-revenue'), client);
-    await until(() => errors.length === 1, 10_000, 'insight-error');
+    await until(() => errors.length === 1, 'insight-error');
     expect(errors[0]).to.include({ code: 'ERR_POLICY_PARAM_MISSING', cardId: card('total-revenue').id });
     await el.updateComplete;
     const alert = shadow(el, '[role="alert"]');
@@ -147,7 +147,7 @@ describe('<insight-card> downloads', () => {
   it('offers PNG and SVG of a chart from a keyboard menu; CSV and XLSX only with the export permission', async () => {
     const { client, card } = await demoStory();
     const { el, renders } = await renderCard(card('revenue-by-region'), client);
-    await until(() => renders.length === 1, 15_000, 'chart drawn');
+    await until(() => renders.length === 1, 'chart drawn');
     const button = shadow<HTMLButtonElement>(el, '[part="menu-button"]');
     expect(button.getAttribute('aria-label')).to.equal('Download Revenue by region');
     expect(button.getAttribute('aria-haspopup')).to.equal('menu');
@@ -171,7 +171,7 @@ describe('<insight-card> downloads', () => {
       button.click();
       await el.updateComplete;
       shadowAll<HTMLButtonElement>(el, '[role="menuitem"]')[1]!.click();
-      await until(() => links.length === 1, 5_000, 'SVG download');
+      await until(() => links.length === 1, 'SVG download');
       return links[0]!;
     });
     expect(svg.download).to.equal('revenue-by-region.svg');
@@ -194,12 +194,12 @@ describe('<insight-card> downloads', () => {
     const { el, renders, errors } = await renderCard(c, client, { region: 'West' });
     el.permissions = ['view', 'export'];
     el.exporter = recording;
-    await until(() => renders.length === 1, 15_000, 'chart drawn');
+    await until(() => renders.length === 1, 'chart drawn');
     const link = await capturingDownloads(async (links) => {
       shadow<HTMLButtonElement>(el, '[part="menu-button"]').click();
       await el.updateComplete;
       shadowAll<HTMLButtonElement>(el, '[role="menuitem"]').find((i) => i.textContent!.includes('CSV'))!.click();
-      await until(() => links.length === 1 || errors.length > 0, 10_000, 'CSV download');
+      await until(() => links.length === 1 || errors.length > 0, 'CSV download');
       return links[0];
     });
     expect(errors).to.deep.equal([]);

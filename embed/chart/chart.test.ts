@@ -158,7 +158,7 @@ describe('<insight-chart>', () => {
     const el = await fixture<InsightChart>(
       html`<insight-chart card-id="c1" label="Revenue by category" .visualization=${visualization} .data=${real} @insight-render=${(e: CustomEvent) => events.push(e.detail)}></insight-chart>`,
     );
-    await until(() => events.length > 0, 10_000, 'insight-render');
+    await until(() => events.length > 0, 'insight-render');
     expect(events).to.deep.equal([{ cardId: 'c1' }]);
     const svg = shadow(el, '[part="canvas"] svg');
     expect(svg.getBoundingClientRect().width).to.be.greaterThan(100);
@@ -232,7 +232,7 @@ describe('<insight-chart>', () => {
     const real = await client.cardData(c.id);
     const el = await fixture<InsightChart>(html`<insight-chart .visualization=${c.visualization} .data=${real}></insight-chart>`);
     await rendered(el);
-    await until(() => !!el.shadowRoot!.querySelector('.mark-line path'), 5000, 'line path');
+    await until(() => !!el.shadowRoot!.querySelector('.mark-line path'), 'line path');
     expect(shadow(el, '.mark-line path').getAttribute('d')).to.match(/^M/);
     expect(shadowAll(el, '.mark-symbol path')).to.have.length(real.rows.length);
   });
@@ -256,7 +256,7 @@ describe('<insight-chart> drill-down', () => {
     // vega's own event handling: a click on the SVG path of a bar.
     const bar = shadowAll(el, '.mark-rect path')[0]!;
     bar.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true, clientX: 1, clientY: 1 }));
-    await until(() => drills.length === 1, 5_000, 'drill by click');
+    await until(() => drills.length === 1, 'drill by click');
     expect(drills[0]).to.deep.include({ cardId: 'c9', page: 'region-detail', filters: { region: real.rows[0]![0] } });
     expect(drills[0]!['datum']).to.deep.equal({ region: real.rows[0]![0], revenue: real.rows[0]![1] });
 
@@ -296,9 +296,9 @@ describe('<insight-chart> theming', () => {
       <insight-chart .visualization=${c.visualization} .data=${real}></insight-chart>
     </div>`);
     const el = wrapper.querySelector('insight-chart')!;
-    await until(() => !!el.view, 10_000, 'first paint');
-    await until(() => el.shadowRoot!.querySelector('.mark-rect path')?.getAttribute('fill') === 'rgb(255, 0, 0)', 5_000, 'red bars');
+    await until(() => !!el.view, 'first paint');
+    await until(() => el.shadowRoot!.querySelector('.mark-rect path')?.getAttribute('fill') === 'rgb(255, 0, 0)', 'red bars');
     wrapper.style.setProperty('--insight-chart-palette-1', 'rgb(0, 0, 255)');
-    await until(() => el.shadowRoot!.querySelector('.mark-rect path')?.getAttribute('fill') === 'rgb(0, 0, 255)', 5_000, 'blue bars');
+    await until(() => el.shadowRoot!.querySelector('.mark-rect path')?.getAttribute('fill') === 'rgb(0, 0, 255)', 'blue bars');
   });
 });

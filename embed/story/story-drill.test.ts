@@ -1,8 +1,9 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys, sendMouse } from '@web/test-runner-commands';
+import { tokenExpiry } from '../../sdk/client.ts';
 import type { StoryState } from '../../sdk/protocol.ts';
 import type { InsightDrillDetail, InsightFilterChangeDetail, InsightPageChangeDetail, InsightStateChangeDetail } from '../shared/events.ts';
-import { shadow, shadowAll, testServer, testToken, until } from '../testing/fixtures.ts';
+import { holdLongTimers, shadow, shadowAll, testServer, testToken, until } from '../testing/fixtures.ts';
 import { fromUrlParam, toUrlParam } from './story-state.ts';
 import type { InsightCard } from '../card/card.component.ts';
 import type { InsightChart } from '../chart/chart.component.ts';
@@ -38,7 +39,7 @@ async function renderStory(options: { state?: StoryState | string; page?: string
   if (options.tokenProvider) el.tokenProvider = options.tokenProvider;
   el.token = options.token ?? (await testToken());
   wrapper.append(el);
-  await until(() => log.ready > 0, 10_000, 'insight-ready');
+  await until(() => log.ready > 0, 'insight-ready');
   return { el, log, wrapper };
 }
 
@@ -47,7 +48,7 @@ const maybe = (root: Element | null | undefined, selector: string) => root?.shad
 
 /** The chart of a card once vega drew its marks. */
 async function paintedChart(el: InsightStory, key: string, marks = '.mark-rect path') {
-  await until(() => (maybe(maybe(el.shadowRoot?.querySelector(`insight-card[data-card="${key}"]`), 'insight-chart'), marks) ?? null) !== null, 15_000, `${key} painted`);
+  await until(() => (maybe(maybe(el.shadowRoot?.querySelector(`insight-card[data-card="${key}"]`), 'insight-chart'), marks) ?? null) !== null, `${key} painted`);
   return shadow<InsightChart>(card(el, key), 'insight-chart');
 }
 
@@ -58,7 +59,7 @@ async function metricValue(el: InsightStory, key: string, not?: string): Promise
     const c = el.shadowRoot?.querySelector(`insight-card[data-card="${key}"]`);
     value = maybe(maybe(c, 'insight-metric'), '[part="metric-value"]')?.getAttribute('title') ?? '';
     return value !== '' && value !== not && maybe(c, 'article')?.getAttribute('aria-busy') === 'false';
-  }, 10_000, `metric ${key}`);
+  }, `metric ${key}`);
   return value;
 }
 
@@ -74,7 +75,7 @@ describe('<insight-story> drill-down', () => {
     await new Promise((r) => requestAnimationFrame(r));
     const box = bar.getBoundingClientRect();
     await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height - 4)] });
-    await until(() => log.drill.length === 1, 5_000, 'insight-drill');
+    await until(() => log.drill.length === 1, 'insight-drill');
 
     const detail = log.drill[0]!;
     const region = detail.datum['region'] as string;
@@ -82,7 +83,7 @@ describe('<insight-story> drill-down', () => {
     expect(detail).to.deep.include({ cardId, page: 'region-detail', filters: { region } });
     expect(detail.datum['revenue']).to.be.a('number');
 
-    await until(() => el.getState().page === 'region-detail', 5_000, 'region detail page');
+    await until(() => el.getState().page === 'region-detail', 'region detail page');
     expect(el.getState()).to.deep.equal({ page: 'region-detail', filters: { region }, trail: [{ page: 'customers', filters: {} }] });
     expect(log.page).to.deep.equal([{ page: 'region-detail', previousPage: 'customers', cause: 'drill' }]);
     expect(log.filter).to.deep.equal([{ filters: { region } }]);
@@ -116,7 +117,7 @@ describe('<insight-story> drill-down', () => {
     await sendKeys({ press: 'Tab' });
     expect(chart.shadowRoot!.activeElement).to.equal(row);
     await sendKeys({ press: 'Enter' });
-    await until(() => el.getState().page === 'region-detail', 5_000, 'drill by Enter');
+    await until(() => el.getState().page === 'region-detail', 'drill by Enter');
     const region = row.cells[0]!.textContent!.trim();
     expect(el.getState().filters).to.deep.equal({ region });
     await el.updateComplete;
@@ -126,13 +127,13 @@ describe('<insight-story> drill-down', () => {
     expect(el.getState()).to.deep.equal({ page: 'customers', filters: {} });
 
     // A row of the top-customers table drills with Space.
-    await until(() => !!maybe(maybe(card(el, 'top-customers'), 'insight-table'), 'tbody tr'), 10_000, 'table rows');
+    await until(() => !!maybe(maybe(card(el, 'top-customers'), 'insight-table'), 'tbody tr'), 'table rows');
     const table = shadow(card(el, 'top-customers'), 'insight-table');
     const first = shadow<HTMLTableRowElement>(table, 'tbody tr');
     const customerRegion = first.cells[1]!.textContent!.trim();
     first.focus();
     await sendKeys({ press: 'Space' });
-    await until(() => el.getState().page === 'region-detail', 5_000, 'drill by Space');
+    await until(() => el.getState().page === 'region-detail', 'drill by Space');
     expect(el.getState().filters).to.deep.equal({ region: customerRegion });
     expect(log.drill.map((d) => d.page)).to.deep.equal(['region-detail', 'region-detail']);
     expect(log.drill[1]!.datum['customer']).to.equal(first.cells[0]!.textContent!.trim());
@@ -145,7 +146,7 @@ describe('<insight-story> drill-down', () => {
     shadow(chart, '[part="data-toggle"]').click();
     await chart.updateComplete;
     shadow(chart, '[part="data-table"] tbody tr').click();
-    await until(() => log.drill.length === 1, 5_000, 'insight-drill');
+    await until(() => log.drill.length === 1, 'insight-drill');
     await new Promise((r) => setTimeout(r, 50));
     expect(el.getState()).to.deep.equal({ page: 'customers', filters: {} });
     expect(log.page).to.deep.equal([]);
@@ -197,24 +198,31 @@ describe('<insight-story> state', () => {
 
   it('keeps page, filters and drill trail across a token refresh', async () => {
     let calls = 0;
+    let provided = '';
     const start: StoryState = { page: 'region-detail', filters: { region: 'North' }, trail: [{ page: 'customers', filters: {} }] };
-    // 62 s left: the story asks the provider about 2 s after loading.
-    const { el } = await renderStory({
-      state: start,
-      token: await testToken({ expiresIn: 62 }),
-      tokenProvider: async () => (calls++, testToken({ expiresIn: 600 })),
-    });
-    await until(() => calls === 1, 8_000, 'token refresh');
-    await until(() => (el.client?.expiresAt ?? 0) - Date.now() / 1000 > 500, 5_000, 'new token in use');
-    expect(el.getState()).to.deep.equal(start);
-    await metricValue(el, 'region-revenue');
+    // The refresh timer is held; firing it is the token nearing expiry.
+    const timers = holdLongTimers();
+    try {
+      const { el } = await renderStory({
+        state: start,
+        token: await testToken({ expiresIn: 600 }),
+        tokenProvider: async () => (calls++, (provided = await testToken({ expiresIn: 900 }))),
+      });
+      expect(timers.fire()).to.equal(1);
+      await until(() => calls === 1, 'token refresh');
+      await until(() => el.client?.expiresAt === tokenExpiry(provided), 'new token in use');
+      expect(el.getState()).to.deep.equal(start);
+      await metricValue(el, 'region-revenue');
+    } finally {
+      timers.restore();
+    }
   });
 
   it('shows the change against the previous period and a sparkline on metric cards', async () => {
     const { el } = await renderStory({ state: { page: 'overview', filters: { period: { from: '2025-01-01', to: '2025-12-31' } } } });
     await metricValue(el, 'total-revenue');
     const metricEl = shadow(card(el, 'total-revenue'), 'insight-metric');
-    await until(() => !!metricEl.shadowRoot?.querySelector('[part="metric-delta"]'), 5_000, 'delta');
+    await until(() => !!metricEl.shadowRoot?.querySelector('[part="metric-delta"]'), 'delta');
     const delta = shadow(metricEl, '[part="metric-delta"]');
     expect(delta.querySelector('.sr-only')!.textContent).to.match(/^(up|down) \d+(\.\d)?% vs previous period \(2024-/);
     expect(delta.querySelector('[aria-hidden="true"]')!.textContent).to.match(/[▲▼] \d+(\.\d)?%/);
@@ -222,7 +230,7 @@ describe('<insight-story> state', () => {
 
     // All time has no previous period: no delta, the sparkline stays.
     el.setState({ filters: {} });
-    await until(() => !metricEl.shadowRoot?.querySelector('[part="metric-delta"]'), 10_000, 'no delta without a period');
+    await until(() => !metricEl.shadowRoot?.querySelector('[part="metric-delta"]'), 'no delta without a period');
     expect(shadow(metricEl, '[part="sparkline"]')).to.exist;
   });
 });
@@ -257,7 +265,7 @@ describe('<insight-story> component lab', () => {
     expect(JSON.stringify(el.getState())).to.not.contain('tenant');
 
     const text = card(el, 'unsafe-text');
-    await until(() => !!maybe(text, '[part="text"]'), 10_000, 'markdown');
+    await until(() => !!maybe(text, '[part="text"]'), 'markdown');
     const body = shadow(text, '[part="text"]');
     expect(body.querySelector('h2')!.textContent).to.equal('Heading');
     expect(body.querySelector('strong')!.textContent).to.equal('Bold');

@@ -133,12 +133,12 @@ describe('<insight-table>', () => {
     const data = await topCustomers();
     const wrapper = await fixture<HTMLDivElement>(html`<div style="width: 180px"><insight-table label="Top customers" .data=${data}></insight-table></div>`);
     const el = wrapper.querySelector('insight-table')!;
-    await until(() => shadow(el, '.scroll').getAttribute('role') === 'region', 2_000, 'scroll region');
+    await until(() => shadow(el, '.scroll').getAttribute('role') === 'region', 'scroll region');
     expect(shadow(el, '.scroll').tabIndex).to.equal(0);
     expect(shadow(el, '.scroll').getAttribute('aria-label')).to.equal('Top customers (scrolls sideways)');
     await expect(el).to.be.accessible();
     wrapper.style.width = '900px';
-    await until(() => !shadow(el, '.scroll').hasAttribute('role'), 2_000, 'no scroll region when it fits');
+    await until(() => !shadow(el, '.scroll').hasAttribute('role'), 'no scroll region when it fits');
   });
 
   it('says so when there are no rows', async () => {

@@ -19,13 +19,57 @@ export async function testToken(
   return ((await res.json()) as { token: string }).token;
 }
 
-/** Resolves when `predicate` holds, polling each animation frame, or rejects after `timeoutMs`. */
-export async function until(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+/**
+ * A wait longer than any real work on a busy machine: it only names a hang
+ * (`what`) before the test's own timeout (web-test-runner.config.mjs) ends it.
+ */
+export const HANG_MS = 60_000;
+
+/** Resolves when `predicate` holds, polling each animation frame; rejects naming `what` after HANG_MS. */
+export async function until(predicate: () => boolean, what = 'condition'): Promise<void> {
   const started = performance.now();
   while (!predicate()) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() - started > HANG_MS) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => requestAnimationFrame(() => r(undefined)));
   }
+}
+
+/**
+ * Holds every timer set for `minDelayMs` or more (a token refresh minutes
+ * away) until the test fires it; shorter timers run as usual. A refresh is
+ * then tested by when it is due, not by how fast a busy machine gets there.
+ */
+export function holdLongTimers(minDelayMs = 60_000) {
+  const realSet = window.setTimeout;
+  const realClear = window.clearTimeout;
+  const held = new Map<number, { run: () => void; delay: number }>();
+  let nextId = 1_000_000_000;
+  window.setTimeout = ((handler: TimerHandler, delay = 0, ...args: unknown[]) => {
+    if (typeof handler !== 'function' || delay < minDelayMs) return realSet(handler, delay, ...args);
+    const id = nextId++;
+    held.set(id, { run: () => (handler as (...a: unknown[]) => void)(...args), delay });
+    return id;
+  }) as typeof window.setTimeout;
+  window.clearTimeout = ((id?: number) => {
+    if (id === undefined || !held.delete(id)) realClear(id);
+  }) as typeof window.clearTimeout;
+  return {
+    /** Delays of the timers held now, in the order they were set. */
+    get delays(): number[] {
+      return [...held.values()].map((t) => t.delay);
+    },
+    /** Runs every held timer as if its time had come; returns how many ran. */
+    fire(): number {
+      const due = [...held.values()];
+      held.clear();
+      for (const timer of due) timer.run();
+      return due.length;
+    },
+    restore(): void {
+      window.setTimeout = realSet;
+      window.clearTimeout = realClear;
+    },
+  };
 }
 
 /** A client of the test server and the demo story as a token for `tenant` sees it. */
