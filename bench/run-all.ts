@@ -14,6 +14,7 @@ import { isMain, ms, us } from './bench-kit.ts';
 import { bundleSizes } from './bundle-size.ts';
 import { benchCachedCardData } from './cached-card-data.ts';
 import { benchGuardCost, formatGuardCost } from './guard-cost.ts';
+import { benchOfflineAsk, OFFLINE_ASK_TARGET_MS } from './offline-ask.ts';
 import { benchLoad, formatLoad } from './load.ts';
 import { benchSingleFlight, formatSingleFlight } from './single-flight.ts';
 import { benchStoryLoad, formatStoryLoad } from './story-load.ts';
@@ -66,6 +67,11 @@ export async function runAll(): Promise<string> {
     const builtAt = statSync('dist/embed/insight-embed.js').mtime.toISOString().slice(0, 16).replace('T', ' ');
     add({ bench: 'bundle size', figure: 'initial script, gzipped', measured: kb(sizes.initial.gzip), baseline: `raw ${kb(sizes.initial.raw)}; built ${builtAt} UTC`, target: '≤ 40 KB', verdict: sizes.initial.gzip <= 40 * 1024 ? 'pass' : 'short' });
     add({ bench: 'bundle size', figure: 'lazy chunks (Vega), gzipped', measured: kb(sizes.lazyGzipTotal), baseline: `${sizes.lazy.length} chunk${sizes.lazy.length === 1 ? '' : 's'}`, target: '—', verdict: 'info' });
+  });
+
+  await section('offline ask', async () => {
+    const f = await benchOfflineAsk();
+    add({ bench: 'offline ask', figure: 'interpretQuestion, values known (p50 / p95)', measured: `${ms(f.p50, 3)} / ${ms(f.p95, 3)}`, baseline: '—', target: `p50 < ${OFFLINE_ASK_TARGET_MS} ms`, verdict: f.p50 < OFFLINE_ASK_TARGET_MS ? 'pass' : 'short' });
   });
 
   await section('guard cost', () => {

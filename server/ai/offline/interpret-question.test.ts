@@ -395,24 +395,3 @@ describe('suggestQuestions', () => {
     }
   });
 });
-
-describe('latency', () => {
-  it('interprets a question quickly once the values are known', async () => {
-    const lookup = lookupFor(1);
-    // Warm the value lookups so the figure is the engine's own work.
-    for (const c of ANSWERED) await interpretQuestion(c.q, [sales], { lookup, now: NOW });
-    const times: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      for (const c of [...ANSWERED, ...CLARIFIED]) {
-        const started = performance.now();
-        await interpretQuestion(c.q, [sales], { lookup, now: NOW });
-        times.push(performance.now() - started);
-      }
-    }
-    times.sort((a, b) => a - b);
-    const p50 = times[Math.floor(times.length / 2)] as number;
-    const p95 = times[Math.floor(times.length * 0.95)] as number;
-    console.log(`[offline ask] interpretQuestion over ${times.length} runs (value lookups warm): p50 ${p50.toFixed(3)} ms, p95 ${p95.toFixed(3)} ms`);
-    expect(p50).toBeLessThan(50);
-  });
-});
