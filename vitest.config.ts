@@ -4,7 +4,9 @@ export default defineConfig({
   test: {
     include: ['server/**/*.test.ts', 'sdk/**/*.test.ts', 'demo/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'embed/**'],
-    testTimeout: 30_000,
+    // Generous for a machine whose cores are busy: waits inside tests name a hang
+    // well before this (server/testing/wait.ts), and nothing asserts elapsed time.
+    testTimeout: 60_000,
     hookTimeout: 120_000,
     // Suites share the real PostgreSQL, MariaDB and Redis services; files run
     // in parallel workers but each uses its own schema/database/key prefix.

@@ -308,7 +308,7 @@ describe('iframe embed rules in Chromium', () => {
       attacker.src = `${url}/attacker`;
       document.body.append(attacker);
     }, stranger.url);
-    await page.waitForFunction(() => (window as unknown as { attackerDone?: boolean }).attackerDone === true, { timeout: 10_000 });
+    await page.waitForFunction(() => (window as unknown as { attackerDone?: boolean }).attackerDone === true, { timeout: 30_000 });
     // The parent's own message, sent after the attacker's: once it is applied, the attacker's had their chance.
     await page.evaluate(() => (window as unknown as { handle: { setFilters(f: unknown): void } }).handle.setFilters({ region: null }));
     const after = await waitFor(read, (s) => 'region' in s.filters);

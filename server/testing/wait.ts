@@ -13,11 +13,11 @@ export function gate(): { released: Promise<void>; release: () => void } {
 }
 
 /**
- * Polls `condition` every `intervalMs` until it holds. The deadline (20 s by
- * default, inside vitest's 30 s test timeout) is there to name a hang, not to
+ * Polls `condition` every `intervalMs` until it holds. The deadline (45 s by
+ * default, inside vitest's 60 s test timeout) is there to name a hang, not to
  * bound how long real work may take.
  */
-export async function until(condition: () => boolean | Promise<boolean>, { timeoutMs = 20_000, intervalMs = 50, what = 'condition' } = {}): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, { timeoutMs = 45_000, intervalMs = 50, what = 'condition' } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);

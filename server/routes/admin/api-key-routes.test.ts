@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../bootstrap/ensure-default-org.ts';
 import { adminClient, TEST_ADMIN_KEY, TEST_ADMIN_KEY_ID } from '../../testing/admin-fixtures.ts';
 import { createTestServer, type TestServer } from '../../testing/test-services.ts';
+import { until } from '../../testing/wait.ts';
 
 let server: TestServer;
 let api: ReturnType<typeof adminClient>;
@@ -32,7 +33,9 @@ describe('/api/api-keys', () => {
 
   it('lists prefix, role, creation and last use, never the key', async () => {
     await adminClient(server.app, key)('GET', '/api/connections');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The last use is written in the background: wait for it, not for a while.
+    const lastUsed = () => server.services.store.db.selectFrom('api_keys').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow();
+    await until(async () => (await lastUsed()).last_used_at !== null, { what: 'last use written' });
     const list = await api('GET', '/api/api-keys');
     expect(list.status).toBe(200);
     expect(list.text).not.toContain(key);
