@@ -24,6 +24,8 @@ export interface AuthRouteDeps {
   auth: MiddlewareHandler<AdminEnv>;
   identity: Identity;
   db: Kysely<StoreSchema>;
+  /** Self-registration of new organisations (INSIGHT_ALLOW_REGISTRATION); closed unless an operator opens it. */
+  allowRegistration: boolean;
 }
 
 const registerBody = z
@@ -38,7 +40,7 @@ const registerBody = z
 const loginBody = z.object({ email: emailSchema, password: z.string().min(1).max(200) }).strict();
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
 
-describeRoute({ method: 'post', path: '/api/auth/register', summary: 'Create an organisation and its owner; answers session tokens', tags: ['auth'], auth: 'none', body: registerBody, status: 201, errors: ['ERR_CONFLICT'] });
+describeRoute({ method: 'post', path: '/api/auth/register', summary: 'Create an organisation and its owner; answers session tokens (only when INSIGHT_ALLOW_REGISTRATION is on)', tags: ['auth'], auth: 'none', body: registerBody, status: 201, errors: ['ERR_CONFLICT', 'ERR_REGISTRATION_CLOSED'] });
 describeRoute({ method: 'post', path: '/api/auth/login', summary: 'Log in: { accessToken, refreshToken, user }; 429 ERR_RATE_LIMITED with Retry-After after 5 failures', tags: ['auth'], auth: 'none', body: loginBody, errors: ['ERR_LOGIN_FAILED', 'ERR_RATE_LIMITED'] });
 describeRoute({ method: 'post', path: '/api/auth/refresh', summary: 'Exchange a refresh token for new tokens (rotation; a reused token revokes the session)', tags: ['auth'], auth: 'none', body: refreshBody, errors: ['ERR_UNAUTHENTICATED', 'ERR_REFRESH_TOKEN_REUSED'] });
 describeRoute({ method: 'post', path: '/api/auth/logout', summary: 'End the current session', tags: ['auth'], auth: 'admin', status: 204 });
@@ -75,6 +77,8 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AdminEnv> {
   });
 
   app.post('/register', async (c) => {
+    // Checked before the body is read: a closed server says nothing about which emails exist.
+    if (!deps.allowRegistration) throw new InsightError('ERR_REGISTRATION_CLOSED');
     const body = await jsonBody(c.req.raw, registerBody);
     if (await identity.users.findForLogin(body.email)) throw new InsightError('ERR_CONFLICT', 'A user with this email already exists');
     const orgId = `org_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
