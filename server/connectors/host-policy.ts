@@ -248,7 +248,8 @@ export function createHostPolicy(options: HostPolicyOptions = {}): HostPolicy {
     allow.addresses.check(address.address, address.family === 4 ? 'ipv4' : 'ipv6') || isPublicAddress(address);
 
   async function check(host: string): Promise<PinnedHost> {
-    const literal = canonicalAddress(host);
+    // A trailing dot (fully qualified form) is accepted by resolvers for addresses too: `127.0.0.1.`.
+    const literal = canonicalAddress(host.replace(/\.$/, ''));
     if (literal) {
       if (!allowed(literal)) throw notAllowed();
       return literal;
