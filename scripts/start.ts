@@ -41,7 +41,9 @@ async function ensureEmbedBuild(): Promise<void> {
 
 const started = Date.now();
 await ensureEmbedBuild();
-const config = loadConfig();
+// The demo may reach databases on this machine (a local PostgreSQL to try); a deployment
+// allows its hosts explicitly with INSIGHT_CONNECTION_HOSTS, which wins here too.
+const config = loadConfig({ INSIGHT_CONNECTION_HOSTS: '127.0.0.1', ...process.env });
 const insight = await startServer(config);
 const demoPort = Number(process.env.DEMO_PORT ?? 8788);
 const host = createDemoHost({ insightUrl: insight.url, embedSecret: config.embedSecret });

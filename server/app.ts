@@ -35,6 +35,10 @@ export function createApp(services: Services, options: AppOptions = {}): Hono {
     const insight = toInsightError(error);
     if (insight.code === 'ERR_INTERNAL') {
       options.log?.({ level: 'error', msg: 'unhandled error', requestId: c.get('requestId'), path: c.req.path, error: String(error) });
+    } else if (insight.code === 'ERR_DATABASE_UNAVAILABLE') {
+      // The caller only learns 'could not connect'; why (errno, SQLSTATE) is for the operator.
+      const reason = (insight.cause as { reason?: unknown } | undefined)?.reason;
+      options.log?.({ level: 'warn', msg: 'database unreachable', requestId: c.get('requestId'), path: c.req.path, reason: reason === undefined ? null : String(reason) });
     }
     return problemResponse(c, insight);
   });

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAllowlist } from './connectors/host-policy.ts';
 
 export interface InsightConfig {
   port: number;
@@ -43,6 +44,18 @@ export interface InsightConfig {
   rateLimit: { windowMs: number; admin: number; embed: number };
   /** How long a shutdown waits for in-flight requests before closing their connections. */
   shutdownTimeoutMs: number;
+  /**
+   * Anyone may create an organisation with `POST /api/auth/register`
+   * (INSIGHT_ALLOW_REGISTRATION=1). Off by default: the first owner comes
+   * from the bootstrap admin key, further users from invitations.
+   */
+  allowRegistration: boolean;
+  /**
+   * Host names, addresses and CIDR ranges that connections may reach on top
+   * of public addresses (INSIGHT_CONNECTION_HOSTS, comma-separated). Empty by
+   * default: loopback, private, link-local and metadata hosts are refused.
+   */
+  connectionHosts: string[];
 }
 
 const env = z.object({
@@ -71,7 +84,22 @@ const env = z.object({
   INSIGHT_RATE_LIMIT_ADMIN: z.coerce.number().int().min(0).default(1200),
   INSIGHT_RATE_LIMIT_EMBED: z.coerce.number().int().min(0).default(1200),
   INSIGHT_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  INSIGHT_ALLOW_REGISTRATION: z.enum(['0', '1', 'false', 'true']).default('0'),
+  INSIGHT_CONNECTION_HOSTS: z
+    .string()
+    .default('')
+    .superRefine((text, ctx) => {
+      try {
+        parseAllowlist(listOf(text));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
 });
+
+function listOf(text: string): string[] {
+  return text.split(',').map((item) => item.trim()).filter(Boolean);
+}
 
 /** Reads a secret from the environment or from a file in dataDir, creating it on first start. */
 function persistedSecret(dataDir: string, file: string, make: () => string): string {
@@ -103,7 +131,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     adminApiKey: e.INSIGHT_ADMIN_API_KEY ?? persistedSecret(dataDir, 'admin-api-key', () => `ik_${randomBytes(24).toString('base64url')}`),
     embedSecret: e.INSIGHT_EMBED_SECRET ?? persistedSecret(dataDir, 'embed-secret', () => randomBytes(32).toString('base64url')),
     sessionSecret: e.INSIGHT_SESSION_SECRET ?? persistedSecret(dataDir, 'session-secret', () => randomBytes(32).toString('base64url')),
-    allowedOrigins: e.INSIGHT_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    allowedOrigins: listOf(e.INSIGHT_ALLOWED_ORIGINS),
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.INSIGHT_AI_MODEL, timeoutMs: e.INSIGHT_AI_TIMEOUT_MS },
     statementTimeoutMs: e.INSIGHT_STATEMENT_TIMEOUT_MS,
     rowCap: e.INSIGHT_ROW_CAP,
@@ -114,5 +142,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     metricsToken: e.INSIGHT_METRICS_TOKEN,
     rateLimit: { windowMs: e.INSIGHT_RATE_LIMIT_WINDOW_SECONDS * 1000, admin: e.INSIGHT_RATE_LIMIT_ADMIN, embed: e.INSIGHT_RATE_LIMIT_EMBED },
     shutdownTimeoutMs: e.INSIGHT_SHUTDOWN_TIMEOUT_MS,
+    allowRegistration: e.INSIGHT_ALLOW_REGISTRATION === '1' || e.INSIGHT_ALLOW_REGISTRATION === 'true',
+    connectionHosts: listOf(e.INSIGHT_CONNECTION_HOSTS),
   };
 }

@@ -9,7 +9,8 @@ import type { InsightConfig } from './config.ts';
 import { createSecretBox, type SecretBox } from './crypto/secret-box.ts';
 import { createDatasetRepository, type DatasetRepository } from './datasets/dataset-repository.ts';
 import { ensureDefaultOrg } from './bootstrap/ensure-default-org.ts';
-import { provisionDemo } from './demo-content/provision-demo.ts';
+import { DEMO_WAREHOUSE_PATH, provisionDemo } from './demo-content/provision-demo.ts';
+import { createHostPolicy } from './connectors/host-policy.ts';
 import { createQueryHistory, type QueryHistory } from './history/query-history.ts';
 import { createQueryEngine, type QueryEngine } from './query/query-engine.ts';
 import { createOrgConfigRepository, engineSettings, type OrgConfigRepository } from './config-store/org-config.ts';
@@ -97,8 +98,11 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
   const stories = createStoryRepository(store.db);
   const datasets = createDatasetRepository(store.db);
   const ops = createOps(config, { log });
-  const connections = instrumentConnections(createConnectionRegistry(store.db, box, { dataDir: config.dataDir }), ops.metrics, store.db);
-  const connectionStore = createConnectionRepository(store.db, box);
+  // One policy for every connection: checked when settings are stored, pinned when a pool opens.
+  const hostPolicy = createHostPolicy({ allow: config.connectionHosts });
+  const demoWarehouse = { orgId: defaultOrgId, path: DEMO_WAREHOUSE_PATH };
+  const connections = instrumentConnections(createConnectionRegistry(store.db, box, { dataDir: config.dataDir, hostPolicy, demo: demoWarehouse }), ops.metrics, store.db);
+  const connectionStore = createConnectionRepository(store.db, box, { hostPolicy });
   const cache = createResultCache({
     ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
     onEvent: (event) => {

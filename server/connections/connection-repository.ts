@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { SchemaInfo } from '../connectors/connector.ts';
-import type { ConnectionSettings } from '../connectors/connection-registry.ts';
+import { orgWarehouseDir, type ConnectionSettings } from '../connectors/connection-registry.ts';
+import type { HostPolicy } from '../connectors/host-policy.ts';
 import { parseConnectionUrl } from '../connectors/connection-url.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { InsightError } from '../errors/insight-error.ts';
@@ -106,7 +107,7 @@ function invalid(path: string, message: string): InsightError {
  * store or another organisation's warehouse.
  */
 function pglitePath(orgId: string, connectionId: string): string {
-  return `warehouses/${orgId.replace(/[^A-Za-z0-9_-]/g, '_')}/${connectionId}`;
+  return `${orgWarehouseDir(orgId)}/${connectionId}`;
 }
 
 type ServerSettings = Exclude<ConnectionSettings, { type: 'pglite' }>;
@@ -172,11 +173,11 @@ function conflictOr(error: unknown, name: string): unknown {
 
 /**
  * @example
- * const connections = createConnectionRepository(store.db, box);
+ * const connections = createConnectionRepository(store.db, box, { hostPolicy: createHostPolicy() });
  * const view = await connections.create(orgId, { name: 'warehouse', type: 'postgres', url: 'postgres://reader:s3cret@db/shop' });
  * view.hasPassword; // true, and the password itself is nowhere in `view`
  */
-export function createConnectionRepository(db: Kysely<StoreSchema>, box: SecretBox): ConnectionRepository {
+export function createConnectionRepository(db: Kysely<StoreSchema>, box: SecretBox, options: { hostPolicy: HostPolicy }): ConnectionRepository {
   const open = (row: ConnectionRow) => JSON.parse(box.open(row.config_sealed)) as ConnectionSettings;
 
   async function row(orgId: string, id: string): Promise<ConnectionRow> {
@@ -205,6 +206,7 @@ export function createConnectionRepository(db: Kysely<StoreSchema>, box: SecretB
         settings = { type: 'pglite', path: pglitePath(orgId, id) };
       } else {
         settings = serverSettings(input.type, input);
+        await options.hostPolicy.admit(settings.host);
       }
       try {
         const created = await db
@@ -227,6 +229,7 @@ export function createConnectionRepository(db: Kysely<StoreSchema>, box: SecretB
         if (given) throw invalid(given, 'an embedded pglite database takes no server settings');
       } else if (SERVER_FIELDS.some((f) => input[f] !== undefined)) {
         settings = serverSettings(stored.type, input, stored);
+        await options.hostPolicy.admit(settings.host);
       }
       try {
         const updated = await db

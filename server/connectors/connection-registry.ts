@@ -14,6 +14,7 @@ import type { Connector } from './connector.ts';
 import { createMysqlConnector } from './mysql-connector.ts';
 import { createPGliteConnector } from './pglite-connector.ts';
 import { createPostgresConnector } from './postgres-connector.ts';
+import type { HostPolicy } from './host-policy.ts';
 
 export type ConnectionSettings =
   | { type: 'pglite'; path: string }
@@ -29,30 +30,75 @@ export interface ConnectionRegistry {
   closeAll(): Promise<void>;
 }
 
-export function connectorFor(settings: ConnectionSettings, dataDir: string): Connector | Promise<Connector> {
+/** The folder every embedded warehouse of an organisation lives in, relative to the data dir. */
+export function orgWarehouseDir(orgId: string): string {
+  return `warehouses/${orgId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+/**
+ * The folder of an embedded database, confined to its organisation's own
+ * warehouse folder: a stored path that is absolute, climbs with `..` or
+ * lands elsewhere could open the platform store or another organisation's
+ * warehouse. Throws ERR_CONNECTION_HOST_NOT_ALLOWED.
+ */
+export function pgliteDir(dataDir: string, orgId: string, stored: string, demo?: EmbeddedDemo): string {
+  const root = path.resolve(dataDir, orgWarehouseDir(orgId));
+  const dir = path.resolve(dataDir, stored);
+  const isDemo = demo !== undefined && demo.orgId === orgId && demo.path === stored;
+  const escapes = path.isAbsolute(stored) || stored.split(/[\\/]/).includes('..') || (path.dirname(dir) !== root && !isDemo);
+  if (escapes) throw new InsightError('ERR_CONNECTION_HOST_NOT_ALLOWED', 'An embedded database must live in its organisation\'s folder');
+  return dir;
+}
+
+/** The demo warehouse sits beside the platform store, outside the warehouses folder, for its organisation only. */
+export interface EmbeddedDemo {
+  orgId: string;
+  path: string;
+}
+
+export interface ConnectorPlace {
+  /** Where embedded databases live. */
+  dataDir: string;
+  /** The organisation the connection belongs to (confines embedded databases). */
+  orgId: string;
+  /** Decides and pins the address of every networked database. */
+  hostPolicy: HostPolicy;
+  demo?: EmbeddedDemo;
+}
+
+/**
+ * The only way from stored settings to a live connector: a networked database
+ * is reached at the address the host policy checked (never by its name again,
+ * so a second DNS answer cannot differ), an embedded one inside its
+ * organisation's folder.
+ */
+export async function connectorFor(settings: ConnectionSettings, place: ConnectorPlace): Promise<Connector> {
   switch (settings.type) {
-    case 'postgres':
-      return createPostgresConnector(settings);
-    case 'mysql':
-      return createMysqlConnector(settings);
+    case 'postgres': {
+      const pinned = await place.hostPolicy.resolve(settings.host);
+      return createPostgresConnector({ ...settings, host: pinned.address, ...(pinned.name ? { tlsServername: pinned.name } : {}) });
+    }
+    case 'mysql': {
+      const pinned = await place.hostPolicy.resolve(settings.host);
+      return createMysqlConnector({ ...settings, host: pinned.address });
+    }
     case 'pglite': {
-      const dir = path.resolve(dataDir, settings.path);
+      const dir = pgliteDir(place.dataDir, place.orgId, settings.path, place.demo);
       // PGlite creates its own folder but not the parents (warehouses/<org>/).
-      return mkdir(path.dirname(dir), { recursive: true })
-        .then(() => PGlite.create(dir))
-        .then((db) => createPGliteConnector(db, { ownsDatabase: true }));
+      await mkdir(path.dirname(dir), { recursive: true });
+      return createPGliteConnector(await PGlite.create(dir), { ownsDatabase: true });
     }
   }
 }
 
-export function createConnectionRegistry(db: Kysely<StoreSchema>, box: SecretBox, options: { dataDir: string }): ConnectionRegistry {
+export function createConnectionRegistry(db: Kysely<StoreSchema>, box: SecretBox, options: Omit<ConnectorPlace, 'orgId'>): ConnectionRegistry {
   const live = new Map<string, Promise<Connector>>();
 
   async function open(orgId: string, connectionId: string): Promise<Connector> {
     const row = await db.selectFrom('connections').select(['config_sealed']).where('id', '=', connectionId).where('org_id', '=', orgId).executeTakeFirst();
     if (!row) throw new InsightError('ERR_CONNECTION_NOT_FOUND');
     const settings = JSON.parse(box.open(row.config_sealed)) as ConnectionSettings;
-    return connectorFor(settings, options.dataDir);
+    return connectorFor(settings, { ...options, orgId });
   }
 
   return {

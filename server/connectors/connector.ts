@@ -2,6 +2,8 @@
  * The one surface through which the query engine reaches a customer database.
  * A connector is one file that imports its driver; nothing else imports a driver.
  */
+import { InsightError } from '../errors/insight-error.ts';
+
 export type Dialect = 'postgres' | 'mysql';
 
 /** Logical column types the wire protocol and the components understand. */
@@ -108,4 +110,15 @@ export interface Connector {
   /** Pool usage for the metrics; connectors without a pool leave it out. */
   poolStats?(): { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
+}
+
+/**
+ * The one answer a caller gets whenever a database cannot be reached:
+ * refused, timed out, unknown name, failed login or something that is not a
+ * database at all. Telling these apart would let anyone who can create a
+ * connection scan the server's network. `reason` (an errno or SQLSTATE) is
+ * kept as the cause, which is logged and never rendered.
+ */
+export function couldNotConnect(reason?: string | number): InsightError {
+  return new InsightError('ERR_DATABASE_UNAVAILABLE', 'could not connect', undefined, reason !== undefined ? { cause: { reason } } : undefined);
 }

@@ -16,7 +16,7 @@ import type { FieldPacket, Pool, PoolConnection } from 'mysql2/promise';
 import type { Connection as CoreConnection, ExecuteValues, PoolConnection as CorePoolConnection } from 'mysql2';
 import { InsightError } from '../errors/insight-error.ts';
 import { checkExecuteOptions } from './check-execute-options.ts';
-import { CANCEL_ATTEMPTS, CANCEL_RETRY_MS, CLIENT_BACKSTOP_MS, CONNECT_TIMEOUT_MS, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type NetworkConnectorConfig, type SchemaInfo, type SchemaTable } from './connector.ts';
+import { CANCEL_ATTEMPTS, CANCEL_RETRY_MS, CLIENT_BACKSTOP_MS, CONNECT_TIMEOUT_MS, couldNotConnect, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type NetworkConnectorConfig, type SchemaInfo, type SchemaTable } from './connector.ts';
 import { examinedRows } from './explain-estimate.ts';
 import { toIsoDatetime } from './to-iso-datetime.ts';
 
@@ -186,7 +186,11 @@ export function createMysqlConnector(config: MysqlConnectorConfig): Connector {
     try {
       return await pool.getConnection();
     } catch (error) {
-      throw translate(error, NO_STATEMENT);
+      // Whatever stopped the session (refused, timeout, failed login, a peer
+      // that does not speak MySQL) reads the same: see couldNotConnect.
+      if (error instanceof InsightError) throw error;
+      const { code, errno } = (error ?? {}) as DriverError;
+      throw couldNotConnect(typeof code === 'string' ? code : typeof errno === 'number' ? errno : 'connect');
     }
   }
 
@@ -557,8 +561,7 @@ function translate(error: unknown, context: TranslateContext): InsightError {
       : new InsightError('ERR_QUERY_CANCELLED');
   }
   if (isConnectionError(error)) {
-    const reason = typeof code === 'string' ? code : typeof errno === 'number' ? errno : undefined;
-    return new InsightError('ERR_DATABASE_UNAVAILABLE', 'The MySQL database could not be reached', reason !== undefined ? { reason } : undefined);
+    return couldNotConnect(typeof code === 'string' ? code : typeof errno === 'number' ? errno : undefined);
   }
   if (typeof sqlState === 'string' && sqlState.length === 5) {
     const detail = SAFE_MESSAGE_CLASSES.has(sqlState.slice(0, 2)) && typeof message === 'string'

@@ -8,15 +8,20 @@
  */
 import pg from 'pg';
 import type { CustomTypesConfig, FieldDef, PoolClient, QueryArrayConfig, QueryArrayResult } from 'pg';
-import { InsightError } from '../errors/insight-error.ts';
+import { InsightError, isInsightError } from '../errors/insight-error.ts';
 import { checkExecuteOptions } from './check-execute-options.ts';
 import { planRows } from './explain-estimate.ts';
-import { CANCEL_ATTEMPTS, CANCEL_RETRY_MS, CLIENT_BACKSTOP_MS, CONNECT_TIMEOUT_MS, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type NetworkConnectorConfig, type SchemaInfo, type SchemaTable } from './connector.ts';
+import { CANCEL_ATTEMPTS, CANCEL_RETRY_MS, CLIENT_BACKSTOP_MS, CONNECT_TIMEOUT_MS, couldNotConnect, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type NetworkConnectorConfig, type SchemaInfo, type SchemaTable } from './connector.ts';
 import { toIsoDatetime } from './to-iso-datetime.ts';
 
 export interface PostgresConnectorConfig extends NetworkConnectorConfig {
   /** TLS with certificate verification (node's defaults). */
   ssl?: boolean;
+  /**
+   * The name the certificate must carry when `host` is an address the name
+   * was resolved to (the host policy pins the address it checked).
+   */
+  tlsServername?: string;
 }
 
 
@@ -129,7 +134,7 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
     database: config.database,
     user: config.user,
     password: config.password,
-    ssl: config.ssl ?? false,
+    ssl: config.ssl ? (config.tlsServername ? { servername: config.tlsServername } : true) : false,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     keepAlive: true,
     // Lets a DBA tell these sessions apart in pg_stat_activity.
@@ -154,7 +159,9 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
     try {
       return await pool.connect();
     } catch (error) {
-      throw translate(error, { aborted: false, elapsedMs: 0, timeoutMs: 0 });
+      // Whatever stopped the session (refused, timeout, failed login, a peer
+      // that does not speak PostgreSQL) reads the same: see couldNotConnect.
+      throw isInsightError(error) ? error : couldNotConnect(errorCode(error) ?? 'connect');
     }
   }
 
@@ -504,7 +511,7 @@ function translate(error: unknown, context: TranslateContext): InsightError {
   }
   if (isBackstopTimeout(error)) return new InsightError('ERR_QUERY_TIMEOUT', undefined, { timeoutMs: context.timeoutMs });
   if (isConnectionLost(error)) {
-    return new InsightError('ERR_DATABASE_UNAVAILABLE', 'The PostgreSQL database could not be reached', code ? { reason: code } : undefined);
+    return couldNotConnect(code);
   }
   if (code && /^[0-9A-Z]{5}$/.test(code)) {
     const message = error instanceof Error ? error.message : '';

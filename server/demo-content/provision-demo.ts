@@ -16,6 +16,8 @@ import type { StoryRepository } from '../stories/story-repository.ts';
 import { seedDemoWarehouse } from './seed-warehouse.ts';
 
 export const DEMO_CONNECTION_ID = 'conn_demo';
+/** Folder of the demo warehouse in the data dir (the connection registry allows it for the default organisation). */
+export const DEMO_WAREHOUSE_PATH = 'demo-warehouse';
 export const DEMO_STORY_FILE = new URL('./retail-overview.story.json', import.meta.url);
 
 export const SALES_DATASET: Omit<DatasetDefinition, 'connectionId'> = {
@@ -49,7 +51,7 @@ export async function provisionDemo(
   deps: { db: Kysely<StoreSchema>; box: SecretBox; connections: ConnectionRegistry; datasets: DatasetRepository; stories: StoryRepository; orgId: string },
   options: ProvisionDemoOptions,
 ): Promise<{ seeded: boolean; storyCreated: boolean }> {
-  const warehousePath = 'demo-warehouse';
+  const warehousePath = DEMO_WAREHOUSE_PATH;
   if (!options.inMemory) await mkdir(options.dataDir, { recursive: true });
   const warehouse = await PGlite.create(options.inMemory ? undefined : path.join(options.dataDir, warehousePath));
   const seeded = await seedDemoWarehouse(warehouse, { orders: options.orders });

@@ -22,7 +22,7 @@ describe.skipIf(!(await serviceAvailable('postgres')))('identity on PostgreSQL w
   };
 
   beforeAll(async () => {
-    const shared = { demo: false, databaseUrl: POSTGRES_URL };
+    const shared = { demo: false, databaseUrl: POSTGRES_URL, allowRegistration: true };
     // One after the other: the first one migrates the shared store.
     one = await createTestServer(shared, { storeSchema: SCHEMA });
     two = await createTestServer(shared, { storeSchema: SCHEMA });

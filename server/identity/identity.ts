@@ -10,6 +10,7 @@ import type { EmbedKeyRing } from '../tokens/embed-key-ring.ts';
 import { createApiKeyRepository, type ApiKeyRepository } from './api-key-repository.ts';
 import type { AuditLog } from './audit-log.ts';
 import { createEmbedKeyRepository, type EmbedKeyRepository } from './embed-key-repository.ts';
+import { createInvitationTokens, type InvitationTokens } from './invitation-token.ts';
 import { createLoginThrottle, type LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { createRoleRepository, type RoleRepository } from './role-repository.ts';
 import { createSessionService, type SessionService } from './session-service.ts';
@@ -25,6 +26,8 @@ export interface Identity {
   embedKeys: EmbedKeyRepository;
   throttle: LoginThrottle;
   audit: AuditLog;
+  /** One-time invitation tokens (signed with a key derived from the session secret). */
+  invitations: InvitationTokens;
 }
 
 export interface IdentityOptions {
@@ -49,5 +52,6 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     embedKeys: createEmbedKeyRepository(db, options.box, options.keys),
     throttle: createLoginThrottle(db, options.throttle),
     audit,
+    invitations: createInvitationTokens(options.sessionSecret),
   };
 }

@@ -35,7 +35,10 @@ export interface UserRepository {
   get(orgId: string, id: string): Promise<UserView>;
   /** The user with this email and their password hash, for a login. */
   findForLogin(email: string): Promise<(UserView & { orgId: string; passwordHash: string | null }) | undefined>;
-  create(orgId: string, input: { email: string; name: string; role: string; password: string }): Promise<UserView>;
+  /** Without a password the user cannot log in until they accept an invitation. */
+  create(orgId: string, input: { email: string; name: string; role: string; password?: string | undefined }): Promise<UserView>;
+  /** Sets the password of a user who has none yet; undefined when the user is gone or already has one (the invitation is used). */
+  setFirstPassword(orgId: string, id: string, password: string): Promise<UserView | undefined>;
   update(orgId: string, id: string, input: { name?: string | undefined; role?: string | undefined; password?: string | undefined }): Promise<UserView>;
   remove(orgId: string, id: string): Promise<void>;
   /** Users holding the role, to keep an organisation from losing its last owner. */
@@ -70,7 +73,7 @@ export function createUserRepository(db: Kysely<StoreSchema>): UserRepository {
       try {
         const row = await db
           .insertInto('users')
-          .values({ id, org_id: orgId, email: input.email.toLowerCase(), name: input.name, role: input.role, password_hash: await hashPassword(input.password) })
+          .values({ id, org_id: orgId, email: input.email.toLowerCase(), name: input.name, role: input.role, password_hash: input.password === undefined ? null : await hashPassword(input.password) })
           .returning(COLUMNS)
           .executeTakeFirstOrThrow();
         return view(row);
@@ -94,6 +97,19 @@ export function createUserRepository(db: Kysely<StoreSchema>): UserRepository {
         .executeTakeFirst();
       if (!row) throw notFound();
       return view(row);
+    },
+
+    async setFirstPassword(orgId, id, password) {
+      // One statement: two holders of the same invitation cannot both set a password.
+      return db
+        .updateTable('users')
+        .set({ password_hash: await hashPassword(password) })
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .where('password_hash', 'is', null)
+        .returning(COLUMNS)
+        .executeTakeFirst()
+        .then((row) => (row ? view(row) : undefined));
     },
 
     async remove(orgId, id) {

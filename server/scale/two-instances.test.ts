@@ -42,6 +42,7 @@ async function startInstance(storeUrl: string, dataDir: string): Promise<Instanc
       REDIS_URL,
       INSIGHT_DATA_DIR: dataDir,
       INSIGHT_DEMO: '0',
+      INSIGHT_CONNECTION_HOSTS: '127.0.0.1',
       INSIGHT_SECRET_KEY: 'two-instances-shared-secret-key',
       INSIGHT_ADMIN_API_KEY: ADMIN_KEY,
       INSIGHT_EMBED_SECRET: 'two-instances-embed-secret-0123456789abcdef',

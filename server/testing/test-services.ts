@@ -25,6 +25,8 @@ export async function createTestServer(overrides: Partial<InsightConfig> = {}, o
       INSIGHT_ADMIN_API_KEY: 'ik_test_admin_key_0123456789',
       INSIGHT_EMBED_SECRET: TEST_EMBED_SECRET,
       INSIGHT_DEMO_ORDERS: '3000',
+      // The PostgreSQL and MariaDB services of the tests run on loopback, which production refuses by default.
+      INSIGHT_CONNECTION_HOSTS: '127.0.0.1',
     }),
     ...overrides,
   };

@@ -51,7 +51,7 @@ export function adminRoutes(services: AdminRouteServices, options: { log?: (line
   app.route('/ai', aiRoutes({ auth, ask: services.ask, llm: services.llm, aiSettings: async (orgId) => (await services.orgConfig.get(orgId)).ai, engine, savedQueries: services.savedQueries, verify: { datasets, connections: services.connections, engine, rowCap: () => services.config.rowCap } }));
   app.route('/embed/tokens', embedTokenRoutes({ auth, db: services.store.db, box: services.box, stories: services.stories }));
   const { identity } = services;
-  app.route('/auth', authRoutes({ auth, identity, db: services.store.db }));
+  app.route('/auth', authRoutes({ auth, identity, db: services.store.db, allowRegistration: services.config.allowRegistration }));
   app.route('/users', userRoutes({ auth, identity }));
   app.route('/roles', roleRoutes({ auth, identity }));
   app.route('/api-keys', apiKeyRoutes({ auth, identity }));

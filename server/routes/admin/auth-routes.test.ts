@@ -28,7 +28,7 @@ async function call(method: string, path: string, options: { body?: unknown; bea
 const PASSWORD = 'a long enough password 1';
 
 beforeAll(async () => {
-  server = await createTestServer({ demo: false });
+  server = await createTestServer({ demo: false, allowRegistration: true });
 });
 afterAll(async () => {
   await server?.close();

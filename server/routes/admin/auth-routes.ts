@@ -1,5 +1,5 @@
 /**
- * `/api/auth`: sign-up, login, refresh, logout and "who am I" for users of
+ * `/api/auth`: sign-up (when the operator allows it), accepting an invitation, login, refresh, logout and "who am I" for users of
  * the admin API. A login answers a short-lived access token (a JWT for
  * `Authorization: Bearer`) and an opaque refresh token; each refresh rotates
  * the refresh token, and a reused one revokes the whole session.
@@ -24,6 +24,8 @@ export interface AuthRouteDeps {
   auth: MiddlewareHandler<AdminEnv>;
   identity: Identity;
   db: Kysely<StoreSchema>;
+  /** Self-registration of new organisations (INSIGHT_ALLOW_REGISTRATION); closed unless an operator opens it. */
+  allowRegistration: boolean;
 }
 
 const registerBody = z
@@ -36,9 +38,11 @@ const registerBody = z
   .strict();
 // The login schema accepts any password length up to the bound: a policy change must not lock out old passwords.
 const loginBody = z.object({ email: emailSchema, password: z.string().min(1).max(200) }).strict();
+const acceptBody = z.object({ token: z.string().min(1).max(1000), password: passwordSchema }).strict();
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
 
-describeRoute({ method: 'post', path: '/api/auth/register', summary: 'Create an organisation and its owner; answers session tokens', tags: ['auth'], auth: 'none', body: registerBody, status: 201, errors: ['ERR_CONFLICT'] });
+describeRoute({ method: 'post', path: '/api/auth/register', summary: 'Create an organisation and its owner; answers session tokens (only when INSIGHT_ALLOW_REGISTRATION is on)', tags: ['auth'], auth: 'none', body: registerBody, status: 201, errors: ['ERR_CONFLICT', 'ERR_REGISTRATION_CLOSED'] });
+describeRoute({ method: 'post', path: '/api/auth/accept-invitation', summary: 'Set the password of an invited user with their one-time token; answers session tokens', tags: ['auth'], auth: 'none', body: acceptBody, errors: ['ERR_INVITATION_INVALID'] });
 describeRoute({ method: 'post', path: '/api/auth/login', summary: 'Log in: { accessToken, refreshToken, user }; 429 ERR_RATE_LIMITED with Retry-After after 5 failures', tags: ['auth'], auth: 'none', body: loginBody, errors: ['ERR_LOGIN_FAILED', 'ERR_RATE_LIMITED'] });
 describeRoute({ method: 'post', path: '/api/auth/refresh', summary: 'Exchange a refresh token for new tokens (rotation; a reused token revokes the session)', tags: ['auth'], auth: 'none', body: refreshBody, errors: ['ERR_UNAUTHENTICATED', 'ERR_REFRESH_TOKEN_REUSED'] });
 describeRoute({ method: 'post', path: '/api/auth/logout', summary: 'End the current session', tags: ['auth'], auth: 'admin', status: 204 });
@@ -75,6 +79,8 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AdminEnv> {
   });
 
   app.post('/register', async (c) => {
+    // Checked before the body is read: a closed server says nothing about which emails exist.
+    if (!deps.allowRegistration) throw new InsightError('ERR_REGISTRATION_CLOSED');
     const body = await jsonBody(c.req.raw, registerBody);
     if (await identity.users.findForLogin(body.email)) throw new InsightError('ERR_CONFLICT', 'A user with this email already exists');
     const orgId = `org_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
@@ -91,6 +97,18 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AdminEnv> {
     const tokens = await identity.sessions.open({ id: user.id, orgId }, client);
     await identity.audit.record({ orgId, actor: { type: 'user', id: user.id }, action: 'auth.register', resourceType: 'users', resourceId: user.id, status: 201, after: user, ...client });
     return c.json(await signedIn({ ...user, orgId }, tokens), 201);
+  });
+
+  app.post('/accept-invitation', async (c) => {
+    const body = await jsonBody(c.req.raw, acceptBody);
+    const ref = identity.invitations.verify(body.token);
+    // Forged, expired, used, or the user was deleted: one answer for all.
+    const user = ref && (await identity.users.setFirstPassword(ref.orgId, ref.userId, body.password));
+    if (!ref || !user) throw new InsightError('ERR_INVITATION_INVALID');
+    const client = clientInfo(c);
+    const tokens = await identity.sessions.open({ id: user.id, orgId: ref.orgId }, client);
+    await identity.audit.record({ orgId: ref.orgId, actor: { type: 'user', id: user.id }, action: 'auth.accept_invitation', resourceType: 'users', resourceId: user.id, status: 200, ...client });
+    return c.json(await signedIn({ ...user, orgId: ref.orgId }, tokens));
   });
 
   app.post('/login', async (c) => {

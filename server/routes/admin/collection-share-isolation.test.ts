@@ -26,7 +26,7 @@ async function login(email: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  server = await createTestServer({ demo: false });
+  server = await createTestServer({ demo: false, allowRegistration: true });
   a = adminClient(server.app, TEST_ADMIN_KEY);
   const b = await createOrg(server.services.store.db, 'b');
   bKey = adminClient(server.app, b.key);

@@ -10,8 +10,8 @@ import { requirePermission } from '../../auth/permissions.ts';
 import type { ResultCache } from '../../cache/result-cache.ts';
 import { createConnectionSchema, updateConnectionSchema, type ConnectionRepository } from '../../connections/connection-repository.ts';
 import type { ConnectionRegistry } from '../../connectors/connection-registry.ts';
-import type { Connector } from '../../connectors/connector.ts';
-import { InsightError, isInsightError } from '../../errors/insight-error.ts';
+import { couldNotConnect, type Connector } from '../../connectors/connector.ts';
+import { isInsightError, type InsightError } from '../../errors/insight-error.ts';
 import { describeRoute } from '../../ops/openapi.ts';
 import { jsonBody, queryParams } from '../json-body.ts';
 import { adminApp, idParam } from './admin-app.ts';
@@ -27,17 +27,19 @@ const schemaQuery = z.object({ refresh: z.enum(['0', '1', 'true', 'false']).opti
 
 const tags = ['connections'];
 describeRoute({ method: 'get', path: '/api/connections', summary: 'List connections (no credentials)', tags, auth: 'admin', permission: 'datasource:read' });
-describeRoute({ method: 'post', path: '/api/connections', summary: 'Create a connection; credentials are encrypted and never returned', tags, auth: 'admin', permission: 'db:connect', body: createConnectionSchema, status: 201, errors: ['ERR_CONFLICT'] });
+describeRoute({ method: 'post', path: '/api/connections', summary: 'Create a connection; credentials are encrypted and never returned', tags, auth: 'admin', permission: 'db:connect', body: createConnectionSchema, status: 201, errors: ['ERR_CONFLICT', 'ERR_CONNECTION_HOST_NOT_ALLOWED'] });
 describeRoute({ method: 'get', path: '/api/connections/:id', summary: 'Read a connection (no credentials)', tags, auth: 'admin', permission: 'datasource:read', errors: ['ERR_CONNECTION_NOT_FOUND'] });
-describeRoute({ method: 'patch', path: '/api/connections/:id', summary: 'Update a connection (reopens its pool, drops its cached results)', tags, auth: 'admin', permission: 'db:connect', body: updateConnectionSchema, errors: ['ERR_CONNECTION_NOT_FOUND'] });
+describeRoute({ method: 'patch', path: '/api/connections/:id', summary: 'Update a connection (reopens its pool, drops its cached results)', tags, auth: 'admin', permission: 'db:connect', body: updateConnectionSchema, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED'] });
 describeRoute({ method: 'delete', path: '/api/connections/:id', summary: 'Delete a connection (closes its pool, drops its cached results)', tags, auth: 'admin', permission: 'db:connect', errors: ['ERR_CONNECTION_NOT_FOUND'] });
-describeRoute({ method: 'post', path: '/api/connections/:id/test', summary: 'Round trip to the database: { ok, latencyMs }', tags, auth: 'admin', permission: 'db:connect', errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_DATABASE_UNAVAILABLE'] });
-describeRoute({ method: 'get', path: '/api/connections/:id/schema', summary: 'Tables, columns and keys of the connection (stored; `refresh=1` reads the database again)', tags, auth: 'admin', permission: 'datasource:read', query: schemaQuery, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_DATABASE_UNAVAILABLE'] });
+describeRoute({ method: 'post', path: '/api/connections/:id/test', summary: 'Round trip to the database: { ok, latencyMs }', tags, auth: 'admin', permission: 'db:connect', errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED', 'ERR_DATABASE_UNAVAILABLE'] });
+describeRoute({ method: 'get', path: '/api/connections/:id/schema', summary: 'Tables, columns and keys of the connection (stored; `refresh=1` reads the database again)', tags, auth: 'admin', permission: 'datasource:read', query: schemaQuery, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED', 'ERR_DATABASE_UNAVAILABLE'] });
 
-/** Whatever stops us from reaching the database reads as unavailable, without the driver's words. */
+const PASSED_THROUGH = new Set(['ERR_DATABASE_UNAVAILABLE', 'ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED']);
+
+/** Whatever stops us from reaching the database reads as one answer, without the driver's words (see couldNotConnect). */
 function unavailable(error: unknown): InsightError {
-  if (isInsightError(error) && (error.code === 'ERR_DATABASE_UNAVAILABLE' || error.code === 'ERR_CONNECTION_NOT_FOUND')) return error;
-  return new InsightError('ERR_DATABASE_UNAVAILABLE', 'The database could not be reached with these settings');
+  if (isInsightError(error) && PASSED_THROUGH.has(error.code)) return error;
+  return couldNotConnect(isInsightError(error) ? error.code : 'test');
 }
 
 export function connectionRoutes(deps: ConnectionRouteDeps): Hono<AdminEnv> {

@@ -17,7 +17,7 @@ const callers: Record<string, ReturnType<typeof adminClient>> = {};
 const ids = {} as Record<'connection' | 'dataset' | 'savedQuery' | 'story' | 'user' | 'role' | 'apiKey' | 'embedKey', string>;
 
 beforeAll(async () => {
-  server = await createTestServer();
+  server = await createTestServer({ allowRegistration: true });
   a = adminClient(server.app, TEST_ADMIN_KEY);
   const b = await createOrg(server.services.store.db, 'b');
   callers['B api key'] = adminClient(server.app, b.key);

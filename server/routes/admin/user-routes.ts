@@ -4,7 +4,7 @@
  * they do, and an organisation always keeps an owner. Changing a password or
  * a role ends the user's sessions.
  */
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AdminEnv } from '../../auth/admin-auth.ts';
 import { requireGrantable, requirePermission } from '../../auth/permissions.ts';
@@ -22,6 +22,7 @@ export interface UserRouteDeps {
 
 const roleRef = z.string().min(1).max(100);
 const createBody = z.object({ email: emailSchema, name: userNameSchema, role: roleRef, password: passwordSchema }).strict();
+const inviteBody = z.object({ email: emailSchema, name: userNameSchema, role: roleRef }).strict();
 const updateBody = z
   .object({ name: userNameSchema.optional(), role: roleRef.optional(), password: passwordSchema.optional() })
   .strict()
@@ -29,12 +30,13 @@ const updateBody = z
 
 describeRoute({ method: 'get', path: '/api/users', summary: 'Users of the organisation', tags: ['users'], auth: 'admin', permission: 'user:read' });
 describeRoute({ method: 'post', path: '/api/users', summary: 'Add a user with a role', tags: ['users'], auth: 'admin', permission: 'user:write', body: createBody, status: 201 });
+describeRoute({ method: 'post', path: '/api/users/invitations', summary: 'Invite a user with a role: the user without a password, and a one-time `invitationToken` for POST /api/auth/accept-invitation', tags: ['users'], auth: 'admin', permission: 'user:write', body: inviteBody, status: 201, errors: ['ERR_CONFLICT'] });
 describeRoute({ method: 'get', path: '/api/users/:id', summary: 'One user', tags: ['users'], auth: 'admin', permission: 'user:read' });
 describeRoute({ method: 'patch', path: '/api/users/:id', summary: 'Change name, role or password (ends the user sessions)', tags: ['users'], auth: 'admin', permission: 'user:write', body: updateBody });
 describeRoute({ method: 'delete', path: '/api/users/:id', summary: 'Delete a user and end their sessions', tags: ['users'], auth: 'admin', permission: 'user:delete' });
 
 export function userRoutes(deps: UserRouteDeps): Hono<AdminEnv> {
-  const { users, roles, sessions } = deps.identity;
+  const { users, roles, sessions, invitations } = deps.identity;
   const app = adminApp(deps.auth);
 
   /** The caller may only act on users whose rights they hold themselves. */
@@ -54,13 +56,23 @@ export function userRoutes(deps: UserRouteDeps): Hono<AdminEnv> {
     return c.json({ items: await users.list(admin.orgId) });
   });
 
-  app.post('/', async (c) => {
+  /** Adds the user of the body, in a role the caller may grant (with a password, or invited without one). */
+  async function addUser(c: Context<AdminEnv>, schema: typeof createBody | typeof inviteBody): Promise<UserView> {
     const admin = c.get('admin');
     requirePermission(admin, 'user:write');
-    const body = await jsonBody(c.req.raw, createBody);
+    const body = await jsonBody(c.req.raw, schema);
     const role = await roles.resolve(admin.orgId, body.role);
     requireGrantable(admin, role.permissions);
-    return c.json(await users.create(admin.orgId, { ...body, role: role.ref }), 201);
+    return users.create(admin.orgId, { ...body, role: role.ref });
+  }
+
+  app.post('/', async (c) => c.json(await addUser(c, createBody), 201));
+
+  app.post('/invitations', async (c) => {
+    const user = await addUser(c, inviteBody);
+    const { token, expiresAt } = invitations.issue({ userId: user.id, orgId: c.get('admin').orgId });
+    // The token is shown once, here; the audit trail redacts it.
+    return c.json({ ...user, invitationToken: token, invitationExpiresAt: expiresAt }, 201);
   });
 
   app.get('/:id', async (c) => {
