@@ -45,12 +45,14 @@ describe.skipIf(!(await serviceAvailable('postgres')))('execution envelope over 
     const api = adminClient(server.app, TEST_ADMIN_KEY);
     const connection = await api('POST', '/api/connections', { name: 'slow-pg', type: 'postgres', url: fixture.readerUrl });
     connectionId = connection.json.id;
-    // A dataset whose every read takes seconds: the SELECT sleeps once per tenant row.
+    // A dataset whose every read takes seconds: the database's view sleeps once per tenant row (the SQL guard refuses pg_sleep in dataset SQL).
+    await fixture.direct(`CREATE VIEW ${marker} AS SELECT o.*, '${marker}' AS marker FROM ${fixture.table} o WHERE pg_sleep(0.25) IS NOT NULL`);
+    await fixture.direct(`GRANT SELECT ON ${marker} TO ${fixture.reader.user}`);
     const dataset = await api('POST', '/api/datasets', {
       name: 'slow_orders',
       label: 'Slow orders',
       connectionId: connection.json.id,
-      sql: `select o.*, '${marker}' as marker from ${fixture.table} o where pg_sleep(0.25) is not null`,
+      sql: `select * from ${marker}`,
       rowPolicy: 'tenant_id = {{tenant_id}}',
       columns: COLUMNS,
     });
