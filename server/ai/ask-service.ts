@@ -24,7 +24,7 @@ import type { StructuredQuery } from '../query/structured-query.ts';
 import type { SavedQueryRepository } from '../saved-queries/saved-query-repository.ts';
 import type { StoryRepository } from '../stories/story-repository.ts';
 import type { EmbedViewer } from '../tokens/verify-embed-token.ts';
-import { checkColumns } from './check-columns.ts';
+import { checkColumns } from '../query/sql-guard/check-columns.ts';
 import { displaySql, readResult, suggestVisualizations, type ResultData } from './answer-result.ts';
 import { scopeDataset, viewerDatasets, type ScopedDataset } from './ask-datasets.ts';
 import type { LlmCallOptions, LlmClient } from './llm-client.ts';

@@ -87,12 +87,17 @@ export const CLIENT_BACKSTOP_MS = 5000;
 /** How long to wait for a cancelled statement to stop before asking again, and how often. */
 export const CANCEL_RETRY_MS = 500;
 export const CANCEL_ATTEMPTS = 3;
+/** Statement timeout of schema introspection when the caller gives none. */
+export const INTROSPECT_TIMEOUT_MS = 30_000;
 
 export interface Connector {
   readonly dialect: Dialect;
   /**
    * Runs exactly one read-only statement with bound parameters (extended
-   * protocol; there is no multi-statement path) inside a read-only transaction.
+   * protocol; there is no multi-statement path) inside a read-only transaction
+   * that is rolled back, never committed: PostgreSQL lets a read-only
+   * transaction create large objects (`lo_import`, `lo_from_bytea`), and
+   * nothing a read leaves behind may outlive it.
    * Postgres placeholders are `$1..$n`, MySQL placeholders are `?`.
    */
   execute(sql: string, params: readonly unknown[], options: ExecuteOptions): Promise<ExecuteResult>;
@@ -105,8 +110,12 @@ export interface Connector {
   explain?(sql: string, params: readonly unknown[], options: ExplainOptions): Promise<ExplainResult>;
   /** Cheap round trip (`SELECT 1`); throws ERR_DATABASE_UNAVAILABLE when the database cannot be reached. */
   test(): Promise<void>;
-  /** Tables of the connection's default schema/database with columns and keys. */
-  introspect(): Promise<SchemaInfo>;
+  /**
+   * Tables of the connection's default schema/database with columns and keys,
+   * read in the same envelope as execute: a read-only transaction, rolled
+   * back, under a statement timeout (INTROSPECT_TIMEOUT_MS by default).
+   */
+  introspect(options?: Partial<ExplainOptions>): Promise<SchemaInfo>;
   /** Pool usage for the metrics; connectors without a pool leave it out. */
   poolStats?(): { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;

@@ -16,7 +16,7 @@ import type { FieldPacket, Pool, PoolConnection } from 'mysql2/promise';
 import type { Connection as CoreConnection, ExecuteValues, PoolConnection as CorePoolConnection } from 'mysql2';
 import { InsightError } from '../errors/insight-error.ts';
 import { checkExecuteOptions } from './check-execute-options.ts';
-import { CANCEL_ATTEMPTS, CANCEL_RETRY_MS, CLIENT_BACKSTOP_MS, CONNECT_TIMEOUT_MS, couldNotConnect, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type NetworkConnectorConfig, type SchemaInfo, type SchemaTable } from './connector.ts';
+import { CANCEL_ATTEMPTS, CANCEL_RETRY_MS, CLIENT_BACKSTOP_MS, CONNECT_TIMEOUT_MS, INTROSPECT_TIMEOUT_MS, couldNotConnect, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type NetworkConnectorConfig, type SchemaInfo, type SchemaTable } from './connector.ts';
 import { examinedRows } from './explain-estimate.ts';
 import { toIsoDatetime } from './to-iso-datetime.ts';
 
@@ -277,7 +277,8 @@ export function createMysqlConnector(config: MysqlConnectorConfig): Connector {
       const result = await statement.finally(() => {
         pending = false;
       });
-      await connection.query('COMMIT');
+      // Rolled back, not committed, as on every connector: nothing a read leaves behind outlives it.
+      await connection.query('ROLLBACK');
       await connection.query(session.reset);
       return result;
     } catch (error) {
@@ -350,14 +351,23 @@ export function createMysqlConnector(config: MysqlConnectorConfig): Connector {
       }
     },
 
-    async introspect(): Promise<SchemaInfo> {
+    async introspect(options = {}): Promise<SchemaInfo> {
+      const { timeoutMs } = checkExecuteOptions({ timeoutMs: options.timeoutMs ?? INTROSPECT_TIMEOUT_MS, maxRows: 0 });
       const connection = await checkout();
       let discard = false;
       try {
-        return await introspectSchema(connection);
+        // The catalog reads are our own text, but they run in the envelope like any statement.
+        const session = sessionLimits(await serverFlavour(connection), timeoutMs, undefined);
+        await connection.query(session.set);
+        await connection.query('START TRANSACTION READ ONLY');
+        const schema = await introspectSchema(connection);
+        await connection.query('ROLLBACK');
+        await connection.query(session.reset);
+        return schema;
       } catch (error) {
-        discard = isConnectionError(error);
-        throw translate(error, NO_STATEMENT);
+        // The session may hold changed limits or an open transaction: a fresh connection is simpler than undoing them.
+        discard = true;
+        throw translate(error, { aborted: false, elapsedMs: timeoutMs, timeoutMs });
       } finally {
         if (discard) connection.destroy();
         else connection.release();

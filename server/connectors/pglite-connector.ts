@@ -4,10 +4,10 @@
  * one connection, so statements queue; each runs in its own read-only
  * transaction like on every other connector.
  */
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { InsightError } from '../errors/insight-error.ts';
 import { checkExecuteOptions } from './check-execute-options.ts';
-import type { ColumnInfo, ColumnType, Connector, ExecuteOptions, ExecuteResult, ExplainOptions, ExplainResult, SchemaInfo } from './connector.ts';
+import { INTROSPECT_TIMEOUT_MS, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type SchemaInfo } from './connector.ts';
 import { planRows } from './explain-estimate.ts';
 
 const toNumber = (value: string) => Number(value);
@@ -42,47 +42,36 @@ export function createPGliteConnector(db: PGlite, options: PGliteConnectorOption
     dialect: 'postgres',
 
     async execute(sql: string, params: readonly unknown[], opts: ExecuteOptions): Promise<ExecuteResult> {
-      if (opts.signal?.aborted) throw new InsightError('ERR_QUERY_CANCELLED');
-      const timeout = Math.max(1, Math.floor(opts.timeoutMs));
-      try {
-        return await db.transaction(async (tx) => {
-          await tx.exec(`set transaction read only; set local statement_timeout = ${timeout}`);
-          // One row past the cap tells whether the result was truncated.
-          const result = await tx.query<unknown[]>(`select * from (${sql}) as capped limit ${opts.maxRows + 1}`, [...params], {
-            rowMode: 'array',
-            parsers,
-          });
-          const columns: ColumnInfo[] = result.fields.map((f) => ({ name: f.name, type: columnTypeOfOid(f.dataTypeID) }));
-          const truncated = result.rows.length > opts.maxRows;
-          return { columns, rows: truncated ? result.rows.slice(0, opts.maxRows) : result.rows, truncated };
+      const { timeoutMs, maxRows } = checkExecuteOptions(opts);
+      return readOnly(db, timeoutMs, opts.signal, async (tx) => {
+        // One row past the cap tells whether the result was truncated.
+        const result = await tx.query<unknown[]>(`select * from (\n${sql}\n) as capped limit ${maxRows + 1}`, [...params], {
+          rowMode: 'array',
+          parsers,
         });
-      } catch (error) {
-        throw translate(error);
-      }
+        const columns: ColumnInfo[] = result.fields.map((f) => ({ name: f.name, type: columnTypeOfOid(f.dataTypeID) }));
+        const truncated = result.rows.length > maxRows;
+        return { columns, rows: truncated ? result.rows.slice(0, maxRows) : result.rows, truncated };
+      });
     },
 
     async explain(sql: string, params: readonly unknown[], opts: ExplainOptions): Promise<ExplainResult> {
       const { timeoutMs } = checkExecuteOptions({ ...opts, maxRows: 0 });
-      if (opts.signal?.aborted) throw new InsightError('ERR_QUERY_CANCELLED');
-      try {
-        return await db.transaction(async (tx) => {
-          await tx.exec(`set transaction read only; set local statement_timeout = ${timeoutMs}`);
-          // Planned, never run; the subquery keeps it to a SELECT, as on PostgreSQL.
-          const body = sql.replace(/[\s;]+$/, '');
-          const result = await tx.query<unknown[]>(`explain (format json) select * from (\n${body}\n) as explained`, [...params], { rowMode: 'array' });
-          return { estimatedRows: planRows(result.rows[0]?.[0]) };
-        });
-      } catch (error) {
-        throw translate(error);
-      }
+      return readOnly(db, timeoutMs, opts.signal, async (tx) => {
+        // Planned, never run; the subquery keeps it to a SELECT, as on PostgreSQL.
+        const body = sql.replace(/[\s;]+$/, '');
+        const result = await tx.query<unknown[]>(`explain (format json) select * from (\n${body}\n) as explained`, [...params], { rowMode: 'array' });
+        return { estimatedRows: planRows(result.rows[0]?.[0]) };
+      });
     },
 
     async test() {
       await db.query('select 1');
     },
 
-    async introspect(): Promise<SchemaInfo> {
-      const { rows } = await db.query<{ table_name: string; column_name: string; data_type: string; is_nullable: string; pk: boolean }>(
+    async introspect(opts = {}): Promise<SchemaInfo> {
+      const { timeoutMs } = checkExecuteOptions({ timeoutMs: opts.timeoutMs ?? INTROSPECT_TIMEOUT_MS, maxRows: 0 });
+      const { rows } = await readOnly(db, timeoutMs, opts.signal, (tx) => tx.query<{ table_name: string; column_name: string; data_type: string; is_nullable: string; pk: boolean }>(
         `select c.table_name, c.column_name, c.data_type, c.is_nullable,
                 exists (select 1 from information_schema.table_constraints tc
                          join information_schema.key_column_usage k on k.constraint_name = tc.constraint_name
@@ -90,7 +79,7 @@ export function createPGliteConnector(db: PGlite, options: PGliteConnectorOption
            from information_schema.columns c
           where c.table_schema = current_schema()
           order by c.table_name, c.ordinal_position`,
-      );
+      ));
       const tables = new Map<string, SchemaInfo['tables'][number]>();
       for (const r of rows) {
         const table = tables.get(r.table_name) ?? { name: r.table_name, columns: [] };
@@ -106,10 +95,30 @@ export function createPGliteConnector(db: PGlite, options: PGliteConnectorOption
   };
 }
 
+/**
+ * The envelope: one read-only transaction under a statement timeout, rolled
+ * back rather than committed (a read-only transaction may still create large
+ * objects; nothing a read leaves behind outlives it).
+ */
+async function readOnly<T>(db: PGlite, timeoutMs: number, signal: AbortSignal | undefined, body: (tx: Transaction) => Promise<T>): Promise<T> {
+  if (signal?.aborted) throw new InsightError('ERR_QUERY_CANCELLED');
+  try {
+    return await db.transaction(async (tx) => {
+      // timeoutMs is an integer checked by checkExecuteOptions.
+      await tx.exec(`set transaction read only; set local statement_timeout = ${timeoutMs}`);
+      const result = await body(tx);
+      await tx.rollback();
+      return result;
+    });
+  } catch (error) {
+    throw translate(error);
+  }
+}
+
 function translate(error: unknown): InsightError {
   if (error instanceof InsightError) return error;
   const code = (error as { code?: string }).code;
   if (code === '57014') return new InsightError('ERR_QUERY_TIMEOUT');
   const message = error instanceof Error ? error.message : String(error);
-  return new InsightError('ERR_QUERY_FAILED', `The database could not run the query: ${message.slice(0, 200)}`);
+  return new InsightError('ERR_QUERY_FAILED', `The database could not run the query: ${message.slice(0, 200)}`, code && /^[0-9A-Z]{5}$/.test(code) ? { sqlstate: code } : undefined);
 }

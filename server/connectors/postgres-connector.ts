@@ -11,7 +11,7 @@ import type { CustomTypesConfig, FieldDef, PoolClient, QueryArrayConfig, QueryAr
 import { InsightError, isInsightError } from '../errors/insight-error.ts';
 import { checkExecuteOptions } from './check-execute-options.ts';
 import { planRows } from './explain-estimate.ts';
-import { CANCEL_ATTEMPTS, CANCEL_RETRY_MS, CLIENT_BACKSTOP_MS, CONNECT_TIMEOUT_MS, couldNotConnect, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type NetworkConnectorConfig, type SchemaInfo, type SchemaTable } from './connector.ts';
+import { CANCEL_ATTEMPTS, CANCEL_RETRY_MS, CLIENT_BACKSTOP_MS, CONNECT_TIMEOUT_MS, INTROSPECT_TIMEOUT_MS, couldNotConnect, type ColumnInfo, type ColumnType, type Connector, type ExecuteOptions, type ExecuteResult, type ExplainOptions, type ExplainResult, type NetworkConnectorConfig, type SchemaInfo, type SchemaTable } from './connector.ts';
 import { toIsoDatetime } from './to-iso-datetime.ts';
 
 export interface PostgresConnectorConfig extends NetworkConnectorConfig {
@@ -249,7 +249,8 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
       const result = await statement.finally(() => {
         pending = false;
       });
-      await client.query('COMMIT');
+      // Rolled back, not committed: a read-only transaction still lets a function create large objects.
+      await client.query('ROLLBACK');
       return result;
     } catch (error) {
       const translated = translate(error, { aborted, elapsedMs: Date.now() - startedAt, timeoutMs });
@@ -316,14 +317,21 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
       }
     },
 
-    async introspect(): Promise<SchemaInfo> {
+    async introspect(options = {}): Promise<SchemaInfo> {
+      const { timeoutMs } = checkExecuteOptions({ timeoutMs: options.timeoutMs ?? INTROSPECT_TIMEOUT_MS, maxRows: 0 });
       const client = await checkout();
       let broken: Error | undefined;
+      const startedAt = Date.now();
       try {
-        return await introspectSchema(client);
+        // The catalog reads are our own text, but they run in the envelope like any statement.
+        await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${timeoutMs}`);
+        const schema = await introspectSchema(client);
+        await client.query('ROLLBACK');
+        return schema;
       } catch (error) {
         if (isConnectionLost(error)) broken = asError(error);
-        throw translate(error, { aborted: false, elapsedMs: 0, timeoutMs: 0 });
+        else await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = asError(rollbackError)));
+        throw translate(error, { aborted: false, elapsedMs: Date.now() - startedAt, timeoutMs });
       } finally {
         client.release(broken);
       }

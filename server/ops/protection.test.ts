@@ -171,11 +171,14 @@ describe.skipIf(!postgresUp)('query and pool metrics on PostgreSQL', () => {
     const connection = await api('POST', '/api/connections', { name: 'pg-orders', type: 'postgres', url: fixture.readerUrl });
     expect(connection.status).toBe(201);
     const columns = [{ name: 'id', type: 'number', role: 'dimension' }, { name: 'tenant_id', type: 'number', role: 'dimension' }, { name: 'slept', type: 'string', role: 'dimension' }];
+    await fixture.direct(`CREATE VIEW ${fixture.table}_slow AS SELECT id, tenant_id, pg_sleep(0.4)::text AS slept FROM ${fixture.table}`);
+    await fixture.direct(`GRANT SELECT ON ${fixture.table}_slow TO ${fixture.reader.user}`);
     const dataset = await api('POST', '/api/datasets', {
       name: 'slow_orders',
       label: 'Slow orders',
       connectionId: connection.json.id,
-      sql: `select id, tenant_id, pg_sleep(0.4)::text as slept from ${fixture.table} where id = 1`,
+      // The database's view sleeps; the dataset SQL itself may not call pg_sleep.
+      sql: `select id, tenant_id, slept from ${fixture.table}_slow where id = 1`,
       columns,
       rowPolicy: 'tenant_id = {{tenant_id}}',
       cacheTtlSeconds: 0,

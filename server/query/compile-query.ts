@@ -75,9 +75,15 @@ const questionMarkBuilders: Record<Dialect, Kysely<any>> = {
   mysql: builders.mysql,
 };
 
-/** A dataset's policy SELECT for the SQL guard: dialect quoting, `?` placeholders, bound values. */
+/**
+ * A dataset's policy SELECT for the SQL guard: dialect quoting, `?`
+ * placeholders, bound values. It reads only the declared columns, so SQL over
+ * the dataset (`select *` included) can never reach a column of the source
+ * that the dataset does not publish.
+ */
 export function compileDatasetSelect(dataset: CompileDataset, context: CompileContext): CompiledSql {
-  const compiled = datasetSelect(dataset, context.params).compile(questionMarkBuilders[context.dialect]);
+  const columns = dataset.columns.map((c) => c.name);
+  const compiled = datasetSelect(dataset, context.params, { dialect: context.dialect, columns }).compile(questionMarkBuilders[context.dialect]);
   return { sql: compiled.sql, parameters: compiled.parameters };
 }
 
@@ -191,7 +197,7 @@ export function compileStructuredQuery(query: StructuredQuery, dataset: CompileD
   }
 
   let builder = compilerFor(context.dialect)
-    .selectFrom(datasetSource(dataset, context.params).as('ds'))
+    .selectFrom(datasetSource(dataset, context.params, { dialect: context.dialect }).as('ds'))
     .select(selections.map((s) => s.expression.as(s.alias)));
   for (const filter of query.filters) builder = builder.where(condition(filter, ref(filter.column)) as Expression<any>);
   if (groupBy.length > 0 && query.measures.length > 0) builder = builder.groupBy(groupBy);

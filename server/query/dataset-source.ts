@@ -5,8 +5,10 @@
  * query (fail closed).
  */
 import { sql, type RawBuilder } from 'kysely';
+import type { Dialect } from '../connectors/connector.ts';
 import { InsightError } from '../errors/insight-error.ts';
 import type { DatasetRow } from '../store/store-schema.ts';
+import { assertDatasetSqlAllowed } from './sql-guard/guard-dataset-sql.ts';
 
 type PolicyPart = { text: string } | { param: string };
 
@@ -42,27 +44,38 @@ function policyValue(params: Readonly<Record<string, unknown>>, name: string): u
 
 export type DatasetSourceFields = Pick<DatasetRow, 'source_table' | 'source_sql' | 'row_policy'>;
 
+export interface DatasetSelectOptions {
+  /** The connection's dialect: the stored SQL and policy are checked by the SQL guard in it before they are used. */
+  dialect: Dialect;
+  /** Read only these columns (the declared ones) instead of `*`. */
+  columns?: readonly string[];
+}
+
 /**
  * The dataset as a SELECT that applies its row policy (no parentheses).
+ * Its source SQL and policy pass the SQL guard first, whenever they were
+ * stored: a dataset saved before a rule existed is refused, not run.
  * @example
- * sql`select count(*) from (${datasetSelect(ds, { tenant_id: 1 })}) as ds`
+ * sql`select count(*) from (${datasetSelect(ds, { tenant_id: 1 }, { dialect: 'postgres' })}) as ds`
  */
-export function datasetSelect(dataset: DatasetSourceFields, params: Readonly<Record<string, unknown>>): RawBuilder<unknown> {
+export function datasetSelect(dataset: DatasetSourceFields, params: Readonly<Record<string, unknown>>, options: DatasetSelectOptions): RawBuilder<unknown> {
+  assertDatasetSqlAllowed(dataset, options.dialect);
   const from = dataset.source_table
     ? sql`${sql.table(dataset.source_table)}`
     : dataset.source_sql
       ? sql`(${sql.raw(dataset.source_sql)}) as source`
       : undefined;
   if (!from) throw new InsightError('ERR_QUERY_INVALID', 'The dataset has neither a table nor a SELECT');
-  if (!dataset.row_policy) return sql`select * from ${from}`;
+  const select = options.columns ? sql.join(options.columns.map((name) => sql.ref(name))) : sql`*`;
+  if (!dataset.row_policy) return sql`select ${select} from ${from}`;
   const condition = sql.join(
     parsePolicy(dataset.row_policy).map((part) => ('param' in part ? sql.val(policyValue(params, part.param)) : sql.raw(part.text))),
     sql.raw(''),
   );
-  return sql`select * from ${from} where ${condition}`;
+  return sql`select ${select} from ${from} where ${condition}`;
 }
 
 /** The dataset as a parenthesised subquery (without alias), for kysely. */
-export function datasetSource(dataset: DatasetSourceFields, params: Readonly<Record<string, unknown>>): RawBuilder<unknown> {
-  return sql`(${datasetSelect(dataset, params)})`;
+export function datasetSource(dataset: DatasetSourceFields, params: Readonly<Record<string, unknown>>, options: DatasetSelectOptions): RawBuilder<unknown> {
+  return sql`(${datasetSelect(dataset, params, options)})`;
 }

@@ -14,6 +14,7 @@ import { isInsightError } from '../errors/insight-error.ts';
 import type { QueryActor, QueryHistoryEntry, QueryHistorySink } from '../history/query-history.ts';
 import type { DatasetColumn, DatasetRow } from '../store/store-schema.ts';
 import { compileDatasetSelect, compileStructuredQuery, type CompiledSql } from './compile-query.ts';
+import { checkColumns } from './sql-guard/check-columns.ts';
 import { guardSql, referencedDatasets } from './sql-guard/guard-sql.ts';
 import { dimensionAlias, measureAlias, resolveRelativeDates, type StructuredQuery } from './structured-query.ts';
 
@@ -204,6 +205,8 @@ export function createQueryEngine(deps: {
     const names = referencedDatasets({ sql: request.sql, dialect: connector.dialect, datasets: [...visible.keys()] });
     const used = names.map((name) => visible.get(name) as DatasetRow);
     seen.datasetName = names.join(',');
+    // Declared columns only, whoever wrote the SQL; `*` is safe because each dataset's subquery selects only those.
+    checkColumns(request.sql, connector.dialect, new Map(used.map((d) => [d.name, new Set(d.columns.map((c) => c.name))])), { star: true });
     const guarded = guardSql({
       sql: request.sql,
       dialect: connector.dialect,

@@ -45,13 +45,16 @@ describe.skipIf(!(await serviceAvailable('postgres')))('execution envelope over 
     const api = adminClient(server.app, TEST_ADMIN_KEY);
     const connection = await api('POST', '/api/connections', { name: 'slow-pg', type: 'postgres', url: fixture.readerUrl });
     connectionId = connection.json.id;
-    // A dataset no read of which can finish within a test: the SELECT sleeps 30 s per row. Only a cancel
-    // or the 1.5 s statement timeout ends it, however slow the machine.
+    // A dataset no read of which can finish within a test: the database's view sleeps 30 s per row (the
+    // SQL guard refuses pg_sleep in dataset SQL). Only a cancel or the 1.5 s statement timeout ends it,
+    // however slow the machine.
+    await fixture.direct(`CREATE VIEW ${marker} AS SELECT o.*, '${marker}' AS marker FROM ${fixture.table} o WHERE pg_sleep(30) IS NOT NULL`);
+    await fixture.direct(`GRANT SELECT ON ${marker} TO ${fixture.reader.user}`);
     const dataset = await api('POST', '/api/datasets', {
       name: 'slow_orders',
       label: 'Slow orders',
       connectionId: connection.json.id,
-      sql: `select o.*, '${marker}' as marker from ${fixture.table} o where pg_sleep(30) is not null`,
+      sql: `select * from ${marker}`,
       rowPolicy: 'tenant_id = {{tenant_id}}',
       columns: COLUMNS,
     });

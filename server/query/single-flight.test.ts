@@ -5,8 +5,9 @@
  * two instances sharing Redis. Controls prove the counter counts: distinct
  * filter values, and two instances with separate in-process caches, run more.
  *
- * The dataset reads its table behind a 300 ms `pg_sleep` (an InitPlan: one
- * sleep per statement), so all requests of a burst arrive while the first one
+ * The dataset reads its table through a view that waits 300 ms (`pg_sleep`
+ * in an InitPlan: one sleep per statement; the view, not the dataset SQL,
+ * calls it, as the SQL guard refuses pg_sleep), so all requests of a burst arrive while the first one
  * is still running and are served by the running flight, not by a stored entry.
  */
 import { randomBytes } from 'node:crypto';
@@ -110,6 +111,7 @@ describe.skipIf(!postgres)('single flight, counted by PostgreSQL', () => {
     await owner.query(
       `INSERT INTO ${TABLE} SELECT g, 1 + g % 7, (array['North', 'South', 'East', 'West'])[1 + g % 4], (g % 500) / 4.0 FROM generate_series(1, 5000) AS g`,
     );
+    await owner.query(`CREATE VIEW ${TABLE}_slow AS SELECT * FROM ${TABLE} WHERE (SELECT 1 FROM pg_sleep(0.3)) = 1`);
 
     const shared = { demo: false, databaseUrl: POSTGRES_URL };
     // One after the other: the first one migrates the shared store.
@@ -129,7 +131,7 @@ describe.skipIf(!postgres)('single flight, counted by PostgreSQL', () => {
       name: DATASET,
       label: 'Orders',
       connectionId,
-      sql: `select * from ${TABLE} where (select 1 from pg_sleep(0.3)) = 1`,
+      sql: `select * from ${TABLE}_slow`,
       rowPolicy: 'tenant_id = {{tenant_id}}',
       columns: [
         { name: 'id', type: 'number', role: 'dimension' },
@@ -160,7 +162,7 @@ describe.skipIf(!postgres)('single flight, counted by PostgreSQL', () => {
       await redisClient.quit();
     }
     if (owner) {
-      await owner.query(`DROP TABLE IF EXISTS ${TABLE}`);
+      await owner.query(`DROP TABLE IF EXISTS ${TABLE} CASCADE`);
       await owner.query(`DROP SCHEMA IF EXISTS ${STORE_SCHEMA} CASCADE`);
       await owner.end();
     }

@@ -9,6 +9,7 @@ import type { ConnectionRegistry } from '../connectors/connection-registry.ts';
 import type { DatasetRepository } from '../datasets/dataset-repository.ts';
 import { compileStructuredQuery } from '../query/compile-query.ts';
 import { policyParams } from '../query/dataset-source.ts';
+import { checkColumns } from '../query/sql-guard/check-columns.ts';
 import { referencedDatasets } from '../query/sql-guard/guard-sql.ts';
 import type { SavedQueryDefinition } from './saved-query-repository.ts';
 
@@ -24,8 +25,8 @@ export interface CheckSavedQueryDeps {
  * Throws the error a run would give for a query that can never run:
  * ERR_DATASET_NOT_FOUND, ERR_COLUMN_UNKNOWN or ERR_QUERY_INVALID for a
  * structured query; ERR_CONNECTION_NOT_FOUND, ERR_SQL_PARSE,
- * ERR_SQL_NOT_ALLOWED, ERR_SQL_TABLE_NOT_ALLOWED or
- * ERR_SQL_FUNCTION_NOT_ALLOWED for SQL.
+ * ERR_SQL_NOT_ALLOWED (also for a column the datasets do not declare),
+ * ERR_SQL_TABLE_NOT_ALLOWED or ERR_SQL_FUNCTION_NOT_ALLOWED for SQL.
  *
  * @example
  * await checkSavedQuery(deps, orgId, { name: 'All facts', kind: 'sql', connectionId: 'conn_demo', sql: 'select * from sales_facts' });
@@ -43,6 +44,9 @@ export async function checkSavedQuery(deps: CheckSavedQueryDeps, orgId: string, 
   }
   await deps.connections.get(orgId, definition.connectionId);
   const connector = await deps.registry.get(orgId, definition.connectionId);
-  const names = (await deps.datasets.list(orgId)).filter((d) => d.connection_id === definition.connectionId).map((d) => d.name.toLowerCase());
-  referencedDatasets({ sql: definition.sql, dialect: connector.dialect, datasets: names });
+  const datasets = (await deps.datasets.list(orgId)).filter((d) => d.connection_id === definition.connectionId);
+  const used = new Set(referencedDatasets({ sql: definition.sql, dialect: connector.dialect, datasets: datasets.map((d) => d.name.toLowerCase()) }));
+  // The same declared-columns rule the engine applies when it runs.
+  const columns = datasets.filter((d) => used.has(d.name.toLowerCase())).map((d) => [d.name, new Set(d.columns.map((c) => c.name))] as const);
+  checkColumns(definition.sql, connector.dialect, new Map(columns), { star: true });
 }

@@ -64,7 +64,8 @@ export async function createPostgresOrders(): Promise<OrdersFixture> {
       return (await owner.query(sql, params)).rows;
     },
     async drop() {
-      await owner.query(`DROP TABLE IF EXISTS ${table}`);
+      // CASCADE: tests may build views over the table (granted to the reader, which must go before the role).
+      await owner.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
       await owner.query(`DROP ROLE IF EXISTS ${user}`);
       await owner.end();
     },

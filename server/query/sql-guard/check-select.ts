@@ -64,6 +64,15 @@ export interface CheckOptions {
   dialect: Dialect;
   mode: 'rewrite' | 'verify';
   /**
+   * What a name that no CTE in scope claims refers to. `datasets` (the
+   * default): SQL over datasets, where only `isDataset` names may be read.
+   * `tables`: a dataset's source SQL over the connection's real tables, where
+   * any table may be read, schema-qualified or not, except the system
+   * catalogs (isSystemRelation); functions, casts and every other rule stay
+   * the same.
+   */
+  relations?: 'datasets' | 'tables';
+  /**
    * Whether a lower-cased unqualified name that no CTE in scope claims may be
    * read: a visible dataset in rewrite mode, a dataset marker in verify mode.
    */
@@ -261,15 +270,40 @@ function checkFrom(from: unknown, scope: Scope | null, walk: Walk): void {
   }
 }
 
+/**
+ * Schemas and names of the database's own catalogs: users, password hashes,
+ * settings, statistics of other sessions. A dataset source reads the
+ * vendor's tables, never these. On PostgreSQL every catalog relation is
+ * named `pg_*` and pg_catalog is searched first, so an unqualified `pg_*`
+ * name is a catalog too.
+ */
+const SYSTEM_SCHEMAS: Readonly<Record<Dialect, RegExp>> = {
+  postgres: /^(pg_.*|information_schema)$/,
+  mysql: /^(mysql|information_schema|performance_schema|sys)$/,
+};
+
+/** Whether a (lower-cased) table reference of source SQL names a system catalog. */
+export function isSystemRelation(dialect: Dialect, schema: string | undefined, name: string): boolean {
+  if (schema !== undefined) return SYSTEM_SCHEMAS[dialect].test(schema);
+  return dialect === 'postgres' ? name.startsWith('pg_') : false;
+}
+
 function checkTableReference(item: AstNode, scope: Scope | null, walk: Walk): void {
-  if (!isEmpty(item.db) || !isEmpty(item.schema) || !isEmpty(item.catalog)) {
+  const tables = walk.relations === 'tables';
+  if ((!tables && !isEmpty(item.db)) || !isEmpty(item.schema) || !isEmpty(item.catalog)) {
     refuse('Schema- or database-qualified names are not allowed; use the dataset name', 'ERR_SQL_TABLE_NOT_ALLOWED');
   }
   allowKeys(item, ['db', 'table', 'as', 'join', 'on', 'using'], 'A table reference');
   const name = relationName(item.table, 'The table', 'ERR_SQL_TABLE_NOT_ALLOWED');
+  const schema = isEmpty(item.db) ? undefined : relationName(item.db, 'The schema', 'ERR_SQL_TABLE_NOT_ALLOWED');
   const alias = isEmpty(item.as) ? name : relationName(item.as, 'The table alias');
-  const cte = lookupCte(scope, name);
+  const cte = schema === undefined ? lookupCte(scope, name) : undefined;
   let dataset: string | undefined;
+  if (cte === undefined && tables) {
+    if (isSystemRelation(walk.dialect, schema, name)) refuse(`"${schema ? `${schema}.` : ''}${name}" is a system catalog`, 'ERR_SQL_TABLE_NOT_ALLOWED');
+    // A real table: nothing to rewrite, nothing for the caller to replace.
+    return;
+  }
   if (cte === undefined) {
     if (!walk.isDataset(name)) refuse(`"${name}" is not a dataset`, 'ERR_SQL_TABLE_NOT_ALLOWED');
     dataset = name;

@@ -133,6 +133,7 @@ describe('/api/saved-queries CRUD', () => {
     ['a stacked statement', 'select 1 from sales; delete from sales', 'ERR_SQL_NOT_ALLOWED'],
     ['a write', 'delete from sales', 'ERR_SQL_NOT_ALLOWED'],
     ['text that does not parse', 'select from where', 'ERR_SQL_PARSE'],
+    ['a column the dataset does not declare', 'select tenant_id, count(*) as n from sales group by tenant_id', 'ERR_SQL_NOT_ALLOWED'],
   ])('refuses to save SQL with %s, without running it', async (_, sql, code) => {
     const name = `refused ${code} ${sql.length}`;
     const res = await api('POST', '/api/saved-queries', sqlQuery(name, sql));

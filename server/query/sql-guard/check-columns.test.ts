@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Dialect } from '../connectors/connector.ts';
+import type { Dialect } from '../../connectors/connector.ts';
 import { checkColumns } from './check-columns.ts';
 
 const datasets = new Map([['sales', new Set(['region', 'revenue', 'customer', 'category', 'order_date', 'order_id', 'segment', 'status'])]]);

@@ -9,13 +9,10 @@
  * query. So an alias can never launder a column that is not published.
  * The guard has already accepted the statement's shape; this only narrows it.
  */
-import postgresBuild from 'node-sql-parser/build/postgresql.js';
-import mysqlBuild from 'node-sql-parser/build/mysql.js';
-import type { Dialect } from '../connectors/connector.ts';
-import { InsightError } from '../errors/insight-error.ts';
-
-const PARSERS = { postgres: new postgresBuild.Parser(), mysql: new mysqlBuild.Parser() } as const;
-const OPTIONS = { postgres: { database: 'PostgresQL' }, mysql: { database: 'MySQL' } } as const;
+import type { Dialect } from '../../connectors/connector.ts';
+import { InsightError } from '../../errors/insight-error.ts';
+import { prepareSql } from './prepare-sql.ts';
+import { parseStatements } from './sql-parser.ts';
 
 type Node = Record<string, unknown>;
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -38,6 +35,8 @@ function refused(detail: string): InsightError {
 interface Context {
   /** Lower-case dataset name -> its visible columns. */
   datasets: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Whether `*` may be selected (when every dataset source itself reads only the visible columns). */
+  star: boolean;
 }
 
 function selectOf(value: unknown): Node | undefined {
@@ -61,7 +60,10 @@ function checkExpression(node: unknown, scope: ReadonlySet<string>, ctes: Readon
   if (node['type'] === 'column_ref') {
     const name = nameOf(node['column']);
     if (name === undefined) throw refused('A column reference could not be read');
-    if (name === '*') throw refused('Name the columns to return instead of *');
+    if (name === '*') {
+      if (ctx.star) return;
+      throw refused('Name the columns to return instead of *');
+    }
     if (!scope.has(lower(name))) throw refused(`"${name.slice(0, 64)}" is not a column of the datasets`);
     return;
   }
@@ -109,23 +111,20 @@ function checkSelect(select: Node, outerCtes: ReadonlyMap<string, ReadonlySet<st
 
 /**
  * Throws ERR_SQL_NOT_ALLOWED when the SQL reads a column that the datasets
- * do not publish to this reader, or selects `*`.
+ * do not publish to this reader, or selects `*` (unless `star` says the
+ * dataset sources already project the published columns). The SQL may carry
+ * `{{param}}` placeholders; it is read as the SQL guard reads it.
  *
  * @example
  * const datasets = new Map([['sales', new Set(['region', 'revenue'])]]);
  * checkColumns('select region, sum(revenue) as total from sales group by region order by total', 'postgres', datasets); // passes
  * checkColumns('select line_id as region from sales', 'postgres', datasets); // throws: line_id is not published
  */
-export function checkColumns(sql: string, dialect: Dialect, datasets: ReadonlyMap<string, ReadonlySet<string>>): void {
-  let ast: unknown;
-  try {
-    ast = PARSERS[dialect].astify(sql.trim().replace(/;\s*$/, ''), OPTIONS[dialect]);
-  } catch (error) {
-    throw new InsightError('ERR_SQL_PARSE', 'The SQL could not be parsed', undefined, { cause: error });
-  }
-  const statements = Array.isArray(ast) ? ast : [ast];
+export function checkColumns(sql: string, dialect: Dialect, datasets: ReadonlyMap<string, ReadonlySet<string>>, options: { star?: boolean } = {}): void {
+  const statements = parseStatements(prepareSql(sql, dialect).text, dialect);
   const [statement] = statements;
   const select = selectOf(statement);
   if (!select || statements.length !== 1) throw refused('Only one SELECT statement is allowed');
-  checkSelect(select, new Map(), new Set(), { datasets: new Map([...datasets].map(([k, v]) => [lower(k), new Set([...v].map(lower))])) });
+  const lowered = new Map([...datasets].map(([k, v]) => [lower(k), new Set([...v].map(lower))]));
+  checkSelect(select, new Map(), new Set(), { datasets: lowered, star: options.star ?? false });
 }
