@@ -36,7 +36,7 @@ export const ERROR_TABLE = {
   ERR_QUERY_CANCELLED: { status: 499, title: 'The query was cancelled' },
   ERR_QUERY_FAILED: { status: 422, title: 'The database could not run the query' },
   ERR_DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
-  ERR_CONNECTION_HOST_NOT_ALLOWED: { status: 403, title: 'The connection host is not allowed on this server' },
+  ERR_CONNECTION_HOST_NOT_ALLOWED: { status: 403, title: 'The connection host or location is not allowed on this server' },
   ERR_CONFLICT: { status: 409, title: 'The resource already exists' },
   ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   ERR_LOGIN_FAILED: { status: 401, title: 'The email or password is not correct' },
