@@ -105,7 +105,8 @@ function describeDatasetRoutes(): void {
     auth: 'admin',
     permission: 'db:query',
     body: datasetPreviewBodySchema,
-    errors: ['ERR_DATASET_NOT_FOUND', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT'],
+    // ERR_SQL_*: a dataset stored before the SQL guard covered dataset SQL, which it now refuses.
+    errors: ['ERR_DATASET_NOT_FOUND', 'ERR_POLICY_PARAM_MISSING', 'ERR_SQL_NOT_ALLOWED', 'ERR_SQL_TABLE_NOT_ALLOWED', 'ERR_SQL_FUNCTION_NOT_ALLOWED', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT'],
   });
 }
 
