@@ -33,10 +33,12 @@ export async function startBrowserTestServer() {
   // A second server whose AI engine is the local test model (see test-model-server.ts); it is
   // built on its first request, so runs without AI tests do not pay for it. Same embed secret
   // and demo story, so the tokens below work on both.
+  // The test model always answers: its 30 s time box is there so a busy machine never turns
+  // an answer into a timeout fallback.
   const model = await startTestModelServer();
   let aiTest: Promise<TestServer> | undefined;
   const aiApp = () =>
-    (aiTest ??= createTestServer({ allowedOrigins: ['*'], openai: { apiKey: 'test-model-key', baseUrl: model.url, model: 'test-model', timeoutMs: 5_000 } }));
+    (aiTest ??= createTestServer({ allowedOrigins: ['*'], openai: { apiKey: 'test-model-key', baseUrl: model.url, model: 'test-model', timeoutMs: 30_000 } }));
   const aiServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: async (request) => (await aiApp()).app.fetch(request), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
