@@ -1,6 +1,13 @@
 /**
  * Configuration by environment (ARCHITECTURE.md §3). Everything is optional:
  * without any variable the server runs the demo on embedded defaults.
+ *
+ * Production mode (`NODE_ENV=production` or `INSIGHT_ENV=production`) turns
+ * the demo off by default and refuses to start on a convenient but insecure
+ * setting unless the operator opts in by name in INSIGHT_ALLOW_INSECURE:
+ * `demo` (INSIGHT_DEMO=1), `origins` (INSIGHT_ALLOWED_ORIGINS unset or `*`),
+ * `generated-secrets` (a secret left to be generated into dataDir) and
+ * `registration` (INSIGHT_ALLOW_REGISTRATION=1). Every problem is listed at once.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -56,7 +63,15 @@ export interface InsightConfig {
    * default: loopback, private, link-local and metadata hosts are refused.
    */
   connectionHosts: string[];
+  /** NODE_ENV or INSIGHT_ENV is `production`: insecure defaults are refused at start (see the file comment). */
+  production: boolean;
 }
+
+/** Insecure settings production mode accepts only when named in INSIGHT_ALLOW_INSECURE. */
+export const INSECURE_OPT_INS = ['demo', 'origins', 'generated-secrets', 'registration'] as const;
+type InsecureOptIn = (typeof INSECURE_OPT_INS)[number];
+
+const GENERATED_SECRETS = ['INSIGHT_SECRET_KEY', 'INSIGHT_ADMIN_API_KEY', 'INSIGHT_EMBED_SECRET', 'INSIGHT_SESSION_SECRET'] as const;
 
 const env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -68,7 +83,7 @@ const env = z.object({
   INSIGHT_ADMIN_API_KEY: z.string().min(16).optional(),
   INSIGHT_EMBED_SECRET: z.string().min(32, 'INSIGHT_EMBED_SECRET must be at least 32 characters').optional(),
   INSIGHT_SESSION_SECRET: z.string().min(32, 'INSIGHT_SESSION_SECRET must be at least 32 characters').optional(),
-  INSIGHT_ALLOWED_ORIGINS: z.string().default('*'),
+  INSIGHT_ALLOWED_ORIGINS: z.string().optional(),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   INSIGHT_AI_MODEL: z.string().default('gpt-4o-mini'),
@@ -76,7 +91,14 @@ const env = z.object({
   INSIGHT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   INSIGHT_ROW_CAP: z.coerce.number().int().min(1).default(10_000),
   INSIGHT_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(300),
-  INSIGHT_DEMO: z.enum(['0', '1']).default('1'),
+  INSIGHT_DEMO: z.enum(['0', '1']).optional(),
+  NODE_ENV: z.string().optional(),
+  INSIGHT_ENV: z.string().optional(),
+  INSIGHT_ALLOW_INSECURE: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(INSECURE_OPT_INS, { message: `INSIGHT_ALLOW_INSECURE takes a comma-separated list of ${INSECURE_OPT_INS.join(', ')}` }))),
   INSIGHT_DEMO_ORDERS: z.coerce.number().int().min(100).default(240_000),
   INSIGHT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   INSIGHT_METRICS_TOKEN: z.string().min(16, 'INSIGHT_METRICS_TOKEN must be at least 16 characters').optional(),
@@ -118,6 +140,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new Error(`Invalid configuration:\n${lines}`);
   }
   const e = parsed.data;
+  const production = e.NODE_ENV === 'production' || e.INSIGHT_ENV === 'production';
+  if (production) {
+    const problems = productionProblems(e, new Set(e.INSIGHT_ALLOW_INSECURE));
+    if (problems.length > 0) {
+      throw new Error(`Refusing to start in production mode:\n${problems.map((p) => `  ${p}`).join('\n')}\nFix these, or accept a risk by naming it in INSIGHT_ALLOW_INSECURE (${INSECURE_OPT_INS.join(', ')}).`);
+    }
+  }
   const dataDir = path.resolve(e.INSIGHT_DATA_DIR);
   const secretKeyText = e.INSIGHT_SECRET_KEY ?? persistedSecret(dataDir, 'secret.key', () => randomBytes(32).toString('base64url'));
   return {
@@ -131,12 +160,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     adminApiKey: e.INSIGHT_ADMIN_API_KEY ?? persistedSecret(dataDir, 'admin-api-key', () => `ik_${randomBytes(24).toString('base64url')}`),
     embedSecret: e.INSIGHT_EMBED_SECRET ?? persistedSecret(dataDir, 'embed-secret', () => randomBytes(32).toString('base64url')),
     sessionSecret: e.INSIGHT_SESSION_SECRET ?? persistedSecret(dataDir, 'session-secret', () => randomBytes(32).toString('base64url')),
-    allowedOrigins: listOf(e.INSIGHT_ALLOWED_ORIGINS),
+    allowedOrigins: listOf(e.INSIGHT_ALLOWED_ORIGINS ?? '*'),
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.INSIGHT_AI_MODEL, timeoutMs: e.INSIGHT_AI_TIMEOUT_MS },
     statementTimeoutMs: e.INSIGHT_STATEMENT_TIMEOUT_MS,
     rowCap: e.INSIGHT_ROW_CAP,
     cacheTtlSeconds: e.INSIGHT_CACHE_TTL_SECONDS,
-    demo: e.INSIGHT_DEMO === '1',
+    // The demo is on by default only outside production.
+    demo: (e.INSIGHT_DEMO ?? (production ? '0' : '1')) === '1',
     demoOrders: e.INSIGHT_DEMO_ORDERS,
     logLevel: e.INSIGHT_LOG_LEVEL,
     metricsToken: e.INSIGHT_METRICS_TOKEN,
@@ -144,5 +174,23 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     shutdownTimeoutMs: e.INSIGHT_SHUTDOWN_TIMEOUT_MS,
     allowRegistration: e.INSIGHT_ALLOW_REGISTRATION === '1' || e.INSIGHT_ALLOW_REGISTRATION === 'true',
     connectionHosts: listOf(e.INSIGHT_CONNECTION_HOSTS),
+    production,
   };
+}
+
+/** Every insecure setting production mode refuses, unless opted in; names the variable, never its value. */
+function productionProblems(e: z.infer<typeof env>, optIns: ReadonlySet<InsecureOptIn>): string[] {
+  const problems: string[] = [];
+  if (e.INSIGHT_DEMO === '1' && !optIns.has('demo')) problems.push('INSIGHT_DEMO=1 runs the public demo; set INSIGHT_DEMO=0 or opt in with "demo"');
+  const origins = listOf(e.INSIGHT_ALLOWED_ORIGINS ?? '');
+  if ((origins.length === 0 || origins.includes('*')) && !optIns.has('origins')) {
+    problems.push('INSIGHT_ALLOWED_ORIGINS must list the origins that may embed (not "*"), or opt in with "origins"');
+  }
+  if (!optIns.has('generated-secrets')) {
+    for (const name of GENERATED_SECRETS) if (e[name] === undefined) problems.push(`${name} must be set (a generated one would live only in INSIGHT_DATA_DIR), or opt in with "generated-secrets"`);
+  }
+  if ((e.INSIGHT_ALLOW_REGISTRATION === '1' || e.INSIGHT_ALLOW_REGISTRATION === 'true') && !optIns.has('registration')) {
+    problems.push('INSIGHT_ALLOW_REGISTRATION=1 lets anyone create an organisation; opt in with "registration"');
+  }
+  return problems;
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, type InsightConfig } from './config.ts';
 import { gracefulShutdown } from './ops/graceful-shutdown.ts';
 import { createLogger } from './ops/logger.ts';
 import { createServices } from './services.ts';
@@ -42,7 +42,15 @@ export async function startServer(config = loadConfig()) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = Date.now();
-  const running = await startServer();
+  let config: InsightConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    // A configuration problem is the operator's to fix: the message, not a stack trace.
+    console.error(`[insight] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  const running = await startServer(config);
   console.log(`[insight] InsightEngine listening on ${running.url} (ready in ${Date.now() - started} ms)`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void running.shutdown().then(({ timedOut }) => process.exit(timedOut ? 1 : 0)));

@@ -15,7 +15,7 @@ const HEADINGS = [literal`h1`, literal`h2`, literal`h3`, literal`h4`, literal`h5
 
 /** The filter values that apply to a card, as a stable key: other filters changing does not refetch it. */
 export function cardFilters(card: Pick<StoryCard, 'filters'>, filters: FilterValues): FilterValues {
-  const out: FilterValues = {};
+  const out: FilterValues = Object.create(null);
   for (const name of card.filters) if (Object.hasOwn(filters, name)) out[name] = filters[name] ?? null;
   return out;
 }

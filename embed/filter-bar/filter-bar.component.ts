@@ -135,7 +135,8 @@ export class InsightFilterBar extends LitElement {
   }
 
   #commit(filter: StoryFilter, value: FilterValue): void {
-    const next: FilterValues = { ...this.values };
+    // Null prototype: `next[name] =` must add a member even for a filter named __proto__.
+    const next: FilterValues = Object.assign(Object.create(null), this.values);
     if (isEmptyFilterValue(value)) {
       if (filter.defaultValue === null || filter.defaultValue === undefined) delete next[filter.name];
       else next[filter.name] = null;

@@ -9,6 +9,15 @@ describe('drill helpers', () => {
     expect(rowDatum({ columns: [{ name: 'a', type: 'string' }, { name: 'b', type: 'number' }] }, ['x', 2])).to.deep.equal({ a: 'x', b: 2 });
   });
 
+  it('sets filters named like built-in object members as members, never as a prototype', () => {
+    const drill = { page: 'detail', filters: { region: '__proto__', constructor: 'constructor' } };
+    const out = drillFilters(drill, { region: 'West' });
+    expect(Object.keys(out)).to.deep.equal(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).to.equal('West');
+    // A datum without the field does not read its prototype's member.
+    expect(Object.keys(drillFilters({ page: 'detail', filters: { toString: 'region' } }, {}))).to.deep.equal([]);
+  });
+
   it('fits a value to the type of the filter it sets', () => {
     expect(coerceDrillValue({ type: 'select' }, 'West')).to.equal('West');
     expect(coerceDrillValue({ type: 'multi_select' }, 'West')).to.deep.equal(['West']);

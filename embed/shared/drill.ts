@@ -24,9 +24,10 @@ function plain(value: unknown): string | number | boolean | null {
  * @example drillFilters({ page: 'region-detail', filters: { region: 'region' } }, { region: 'West', revenue: 12 }) // { region: 'West' }
  */
 export function drillFilters(drill: DrillTarget, datum: Record<string, unknown>): FilterValues {
-  const out: FilterValues = {};
+  // Null prototype: a filter may be named __proto__, which `out[name] =` on a plain {} would turn into a prototype.
+  const out: FilterValues = Object.create(null);
   for (const [field, filter] of Object.entries(drill.filters)) {
-    const value = plain(datum[field]);
+    const value = plain(Object.hasOwn(datum, field) ? datum[field] : undefined);
     if (value !== null && value !== '') out[filter] = value as FilterValue;
   }
   return out;

@@ -355,7 +355,7 @@ export class InsightStory extends LitElement {
       const target = story?.pages.find((p) => p.key === event.detail.page);
       if (!story || !target) return;
       const previous = this.#activePage()?.key ?? this.page;
-      const applied: FilterValues = {};
+      const applied: FilterValues = Object.create(null);
       for (const [name, value] of Object.entries(event.detail.filters)) {
         applied[name] = coerceDrillValue(story.filters.find((f) => f.name === name), value);
       }
@@ -399,8 +399,9 @@ export class InsightStory extends LitElement {
   #renderBreadcrumb(story: StoryView, page: StoryPage | undefined) {
     if (this.trail.length === 0 || !page) return nothing;
     const title = (key: string) => story.pages.find((p) => p.key === key)?.title ?? key;
+    const before = this.trail.at(-1)?.filters ?? {};
     const applied = describeDrill(
-      Object.fromEntries(Object.entries(this.filters).filter(([name, v]) => JSON.stringify(v) !== JSON.stringify(this.trail.at(-1)?.filters[name]))),
+      Object.fromEntries(Object.entries(this.filters).filter(([name, v]) => JSON.stringify(v) !== JSON.stringify(Object.hasOwn(before, name) ? before[name] : undefined))),
     );
     return html`<nav part="breadcrumb" class="breadcrumb" aria-label="Drill-down path">
       <button type="button" part="back-button" class="back" @click=${() => this.#back()}>

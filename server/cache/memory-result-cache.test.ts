@@ -30,7 +30,7 @@ describe('MemoryResultCache', () => {
     expect(textOf(hit.bytes)).toBe('rows');
     expect(hit.ageMs).toBe(30);
     expect(compute).toHaveBeenCalledTimes(1);
-    expect(cache.stats()).toEqual({ hits: 1, misses: 1, errors: 0, bytes: 4, entries: 1 });
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1, errors: 0, waiting: 0, bytes: 4, entries: 1 });
   });
 
   it('forgets an entry after its ttl, and stores nothing with ttl 0', async () => {

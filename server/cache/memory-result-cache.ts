@@ -35,8 +35,8 @@ export class MemoryResultCache implements ResultCache {
 
   async getOrCompute(
     key: string,
-    options: { ttlSeconds: number; tags: readonly string[] },
-    compute: () => Promise<Uint8Array>,
+    options: { ttlSeconds: number; tags: readonly string[]; signal?: AbortSignal | undefined },
+    compute: (signal: AbortSignal) => Promise<Uint8Array>,
   ): Promise<CachedResult> {
     const entry = this.#lookup(key);
     if (entry) {
@@ -44,13 +44,18 @@ export class MemoryResultCache implements ResultCache {
       return { bytes: entry.bytes, fromCache: true, ageMs: Date.now() - entry.storedAt };
     }
     this.#misses++;
-    const result = await this.#flights.run(key, options.tags, async () => {
-      // Taken before computing: an invalidation during the query must win over its result.
-      const generations = options.tags.map((tag) => [tag, this.#generation(tag)] as const);
-      const bytes = await compute();
-      this.#store(key, { bytes, storedAt: Date.now(), expiresAt: Date.now() + options.ttlSeconds * 1000, generations });
-      return { bytes, fromCache: false, ageMs: 0 };
-    });
+    const result = await this.#flights.run(
+      key,
+      options.tags,
+      async (signal) => {
+        // Taken before computing: an invalidation during the query must win over its result.
+        const generations = options.tags.map((tag) => [tag, this.#generation(tag)] as const);
+        const bytes = await compute(signal);
+        this.#store(key, { bytes, storedAt: Date.now(), expiresAt: Date.now() + options.ttlSeconds * 1000, generations });
+        return { bytes, fromCache: false, ageMs: 0 };
+      },
+      options.signal,
+    );
     return { ...result };
   }
 
@@ -60,7 +65,7 @@ export class MemoryResultCache implements ResultCache {
   }
 
   stats(): ResultCacheStats {
-    return { hits: this.#hits, misses: this.#misses, errors: 0, bytes: this.#bytes, entries: this.#entries.size };
+    return { hits: this.#hits, misses: this.#misses, errors: 0, waiting: this.#flights.waiting(), bytes: this.#bytes, entries: this.#entries.size };
   }
 
   async close(): Promise<void> {

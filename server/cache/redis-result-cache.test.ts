@@ -71,7 +71,7 @@ describe.skipIf(!available)('RedisResultCache', () => {
     expect(textOf(hit.bytes)).toBe('rows');
     expect(hit.ageMs).toBeGreaterThanOrEqual(25);
     expect(compute).toHaveBeenCalledTimes(1);
-    expect(cache.stats()).toEqual({ hits: 1, misses: 1, errors: 0 });
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1, errors: 0, waiting: 0 });
   });
 
   it('misses again after the ttl', async () => {

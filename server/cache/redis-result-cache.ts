@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type ChainableCommander } from 'ioredis';
+import { InsightError } from '../errors/insight-error.ts';
 import { DEFAULT_MAX_BYTES } from './memory-result-cache.ts';
 import type { CacheEvent, CachedResult, ResultCache, ResultCacheStats } from './result-cache.ts';
 import { SingleFlight } from './single-flight.ts';
@@ -120,12 +121,12 @@ export class RedisResultCache implements ResultCache {
 
   async getOrCompute(
     key: string,
-    options: { ttlSeconds: number; tags: readonly string[] },
-    compute: () => Promise<Uint8Array>,
+    options: { ttlSeconds: number; tags: readonly string[]; signal?: AbortSignal | undefined },
+    compute: (signal: AbortSignal) => Promise<Uint8Array>,
   ): Promise<CachedResult> {
     const tags = [...new Set(options.tags)].sort();
     try {
-      const result = await this.#flights.run(key, tags, () => this.#load(key, tags, options.ttlSeconds, compute));
+      const result = await this.#flights.run(key, tags, (signal) => this.#load(key, tags, options.ttlSeconds, compute, signal), options.signal);
       if (result.fromCache) this.#hits++;
       else this.#misses++;
       return { ...result };
@@ -146,7 +147,7 @@ export class RedisResultCache implements ResultCache {
   }
 
   stats(): ResultCacheStats {
-    return { hits: this.#hits, misses: this.#misses, errors: this.#errors };
+    return { hits: this.#hits, misses: this.#misses, errors: this.#errors, waiting: this.#flights.waiting() };
   }
 
   async close(): Promise<void> {
@@ -158,11 +159,11 @@ export class RedisResultCache implements ResultCache {
     }
   }
 
-  async #load(key: string, tags: readonly string[], ttlSeconds: number, compute: () => Promise<Uint8Array>): Promise<CachedResult> {
+  async #load(key: string, tags: readonly string[], ttlSeconds: number, compute: (signal: AbortSignal) => Promise<Uint8Array>, signal: AbortSignal): Promise<CachedResult> {
     let claim: Claim | undefined;
     try {
       if (await this.#ready()) {
-        const found = await this.#findOrClaim(key, tags);
+        const found = await this.#findOrClaim(key, tags, signal);
         if ('bytes' in found) return found;
         claim = found;
       } else {
@@ -173,7 +174,9 @@ export class RedisResultCache implements ResultCache {
     }
     let bytes: Uint8Array;
     try {
-      bytes = await compute();
+      // Everyone left while we waited for another instance: nothing to compute for.
+      if (signal.aborted) throw new InsightError('ERR_QUERY_CANCELLED');
+      bytes = await compute(signal);
     } catch (error) {
       const lockToken = claim?.lockToken;
       if (lockToken) void this.#send((p) => this.#release(p, key, lockToken));
@@ -193,7 +196,7 @@ export class RedisResultCache implements ResultCache {
   }
 
   /** Returns the stored result, or the right to compute it (holding the lock when we won it). */
-  async #findOrClaim(key: string, tags: readonly string[]): Promise<CachedResult | Claim> {
+  async #findOrClaim(key: string, tags: readonly string[], signal: AbortSignal): Promise<CachedResult | Claim> {
     const first = await this.#read(key, tags);
     if (first.hit) return first.hit;
     const deadline = Date.now() + this.#lockTtlMs;
@@ -207,19 +210,19 @@ export class RedisResultCache implements ResultCache {
         return acquire.hit;
       }
       if (won) return { generations: acquire.generations, lockToken };
-      const waited = await this.#waitForEntry(key, tags, deadline);
+      const waited = await this.#waitForEntry(key, tags, deadline, signal);
       if (waited.hit) return waited.hit;
       const lockGone = waited.lead === 0;
       if (!(lockGone && attempt === 1)) return { generations: waited.generations };
     }
   }
 
-  /** Polls with backoff until the entry appears, the lock disappears or the deadline passes. */
-  async #waitForEntry(key: string, tags: readonly string[], deadline: number): Promise<Snapshot> {
+  /** Polls with backoff until the entry appears, the lock disappears, the deadline passes or every waiter has left. */
+  async #waitForEntry(key: string, tags: readonly string[], deadline: number, signal: AbortSignal): Promise<Snapshot> {
     for (let delay = POLL_FIRST_MS; ; delay = Math.min(delay * 1.5, POLL_MAX_MS)) {
       await sleep(Math.max(0, Math.min(delay, deadline - Date.now())));
       const poll = await this.#read(key, tags, (p) => p.exists(this.#lockKey(key)));
-      if (poll.hit || poll.lead === 0 || Date.now() >= deadline) return poll;
+      if (poll.hit || poll.lead === 0 || Date.now() >= deadline || signal.aborted) return poll;
     }
   }
 

@@ -27,6 +27,8 @@ export interface ResultCacheStats {
   misses: number;
   /** Times the cache had to do without Redis (a failed command, or Redis down). Always 0 in process. */
   errors: number;
+  /** Callers waiting right now on a computation of this process (single-flight). */
+  waiting: number;
   /** In process only: stored bytes and entries. */
   bytes?: number;
   entries?: number;
@@ -38,11 +40,14 @@ export interface ResultCache {
    * stores its bytes for ttlSeconds. tags (e.g. 'dataset:abc',
    * 'connection:xyz') allow invalidation. A failing compute rejects every
    * waiter and stores nothing; a failing cache never fails the call.
+   * `signal` is this caller's: its abort rejects only this call
+   * (ERR_QUERY_CANCELLED). compute receives the computation's own signal,
+   * aborted once every caller waiting on it has left.
    */
   getOrCompute(
     key: string,
-    options: { ttlSeconds: number; tags: readonly string[] },
-    compute: () => Promise<Uint8Array>,
+    options: { ttlSeconds: number; tags: readonly string[]; signal?: AbortSignal | undefined },
+    compute: (signal: AbortSignal) => Promise<Uint8Array>,
   ): Promise<CachedResult>;
   /** Every entry stored under this tag so far reads as missing from now on. */
   invalidateTag(tag: string): Promise<void>;

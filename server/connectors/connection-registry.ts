@@ -1,7 +1,10 @@
 /**
  * One live connector (and so one pool) per connection, created on first use
  * from the sealed settings in the platform store and closed on delete and
- * at shutdown.
+ * at shutdown. Live connectors are keyed by organisation and connection, so a
+ * connector one organisation warmed is never handed to another that names the
+ * same connection id: that one goes to the store, which answers
+ * ERR_CONNECTION_NOT_FOUND.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,10 +25,11 @@ export type ConnectionSettings =
   | { type: 'mysql'; host: string; port: number; database: string; user: string; password?: string };
 
 export interface ConnectionRegistry {
+  /** The organisation's live connector for the connection; ERR_CONNECTION_NOT_FOUND when the organisation does not own it. */
   get(orgId: string, connectionId: string): Promise<Connector>;
-  /** Registers a connector created elsewhere (the embedded demo warehouse). */
-  attach(connectionId: string, connector: Connector): void;
-  /** Closes and forgets a connection's connector (after an update or delete). */
+  /** Registers a connector created elsewhere (the embedded demo warehouse) for its owning organisation. */
+  attach(orgId: string, connectionId: string, connector: Connector): void;
+  /** Closes and forgets a connection's connector (after an update or delete). Connection ids are unique across organisations. */
   release(connectionId: string): Promise<void>;
   closeAll(): Promise<void>;
 }
@@ -92,7 +96,9 @@ export async function connectorFor(settings: ConnectionSettings, place: Connecto
 }
 
 export function createConnectionRegistry(db: Kysely<StoreSchema>, box: SecretBox, options: Omit<ConnectorPlace, 'orgId'>): ConnectionRegistry {
-  const live = new Map<string, Promise<Connector>>();
+  /** Keyed by liveKey(orgId, connectionId). */
+  const live = new Map<string, { connectionId: string; connector: Promise<Connector> }>();
+  const liveKey = (orgId: string, connectionId: string) => `${orgId}\u0000${connectionId}`;
 
   async function open(orgId: string, connectionId: string): Promise<Connector> {
     const row = await db.selectFrom('connections').select(['config_sealed']).where('id', '=', connectionId).where('org_id', '=', orgId).executeTakeFirst();
@@ -103,26 +109,32 @@ export function createConnectionRegistry(db: Kysely<StoreSchema>, box: SecretBox
 
   return {
     get(orgId, connectionId) {
-      let connector = live.get(connectionId);
-      if (!connector) {
-        connector = open(orgId, connectionId);
-        live.set(connectionId, connector);
-        connector.catch(() => live.delete(connectionId));
-      }
-      return connector;
+      const key = liveKey(orgId, connectionId);
+      const found = live.get(key);
+      if (found) return found.connector;
+      const entry = { connectionId, connector: open(orgId, connectionId) };
+      live.set(key, entry);
+      entry.connector.catch(() => {
+        if (live.get(key) === entry) live.delete(key);
+      });
+      return entry.connector;
     },
-    attach(connectionId, connector) {
-      live.set(connectionId, Promise.resolve(connector));
+    attach(orgId, connectionId, connector) {
+      live.set(liveKey(orgId, connectionId), { connectionId, connector: Promise.resolve(connector) });
     },
     async release(connectionId) {
-      const connector = live.get(connectionId);
-      live.delete(connectionId);
-      await connector?.then((c) => c.close()).catch(() => {});
+      const released: Array<Promise<Connector>> = [];
+      for (const [key, entry] of live) {
+        if (entry.connectionId !== connectionId) continue;
+        live.delete(key);
+        released.push(entry.connector);
+      }
+      await Promise.all(released.map((c) => c.then((x) => x.close()).catch(() => {})));
     },
     async closeAll() {
       const all = [...live.values()];
       live.clear();
-      await Promise.all(all.map((c) => c.then((x) => x.close()).catch(() => {})));
+      await Promise.all(all.map((e) => e.connector.then((x) => x.close()).catch(() => {})));
     },
   };
 }

@@ -76,7 +76,7 @@ export function parseConnectionUrl(url: string): ParsedConnectionUrl {
 
   const result: ParsedConnectionUrl = { type: scheme.type, host, port, database, user, password };
   for (const [key, value] of parsed.searchParams) {
-    if (scheme.type === 'postgres' && (key === 'sslmode' || key === 'ssl') && value in SSL_MODES) {
+    if (scheme.type === 'postgres' && (key === 'sslmode' || key === 'ssl') && Object.hasOwn(SSL_MODES, value)) {
       result.ssl = SSL_MODES[value];
     } else {
       // Only the key: a value could be a secret (sslpassword, ...).

@@ -55,7 +55,7 @@ export async function provisionDemo(
   if (!options.inMemory) await mkdir(options.dataDir, { recursive: true });
   const warehouse = await PGlite.create(options.inMemory ? undefined : path.join(options.dataDir, warehousePath));
   const seeded = await seedDemoWarehouse(warehouse, { orders: options.orders });
-  deps.connections.attach(DEMO_CONNECTION_ID, createPGliteConnector(warehouse, { ownsDatabase: true }));
+  deps.connections.attach(deps.orgId, DEMO_CONNECTION_ID, createPGliteConnector(warehouse, { ownsDatabase: true }));
 
   const settings: ConnectionSettings = { type: 'pglite', path: warehousePath };
   await deps.db

@@ -7,6 +7,7 @@ import { decodeTimeCursor, encodeTimeCursor } from '../store/page-cursor.ts';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuditActorType, StoreSchema } from '../store/store-schema.ts';
+import { emptyRecord } from '../schema/own-record.ts';
 
 export interface AuditEntry {
   orgId: string;
@@ -77,7 +78,7 @@ export function summarise(value: unknown, depth = 0): unknown {
   }
   if (typeof value === 'object') {
     if (depth >= 3) return '{…}';
-    const out: Record<string, unknown> = {};
+    const out = emptyRecord<unknown>();
     for (const [k, v] of Object.entries(value as Record<string, unknown>).slice(0, 50)) {
       // Result rows are data of a customer's tenants, not a change: only their count is kept.
       out[k] = SECRET_FIELD.test(k) ? REDACTED : k === 'rows' && Array.isArray(v) ? `[${v.length} rows]` : summarise(v, depth + 1);

@@ -56,8 +56,8 @@ export function instrumentConnections(inner: ConnectionRegistry, metrics: Pick<M
       open.set(connectionId, { type, connector });
       return wrap(connector, type);
     },
-    attach(connectionId, connector) {
-      inner.attach(connectionId, connector);
+    attach(orgId, connectionId, connector) {
+      inner.attach(orgId, connectionId, connector);
     },
     async release(connectionId) {
       open.delete(connectionId);

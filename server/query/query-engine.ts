@@ -163,12 +163,13 @@ export function createQueryEngine(deps: {
     const started = performance.now();
     const cached = await deps.cache.getOrCompute(
       key,
-      { ttlSeconds: target.ttlSeconds ?? settings.cacheTtlSeconds, tags: [...target.datasetIds.map((id) => `dataset:${id}`), `connection:${target.connectionId}`] },
-      async () => {
+      { ttlSeconds: target.ttlSeconds ?? settings.cacheTtlSeconds, tags: [...target.datasetIds.map((id) => `dataset:${id}`), `connection:${target.connectionId}`], signal },
+      // The statement runs under the flight's signal, not this viewer's: others may have joined it.
+      async (flightSignal) => {
         const result: ExecuteResult = await connector.execute(compiled.sql, compiled.parameters, {
           timeoutMs: settings.statementTimeoutMs,
           maxRows: settings.rowCap,
-          ...(signal ? { signal } : {}),
+          signal: flightSignal,
         });
         const body = JSON.stringify({ columns: describe(result.columns), rows: result.rows, rowCount: result.rows.length, truncated: result.truncated });
         return encoder.encode(body.slice(0, -1));

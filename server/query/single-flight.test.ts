@@ -93,6 +93,76 @@ describe.skipIf(!postgres)('single flight, counted by PostgreSQL', () => {
     return responses.map((r) => r.body);
   }
 
+  /** Polls until `condition` holds; fails the test when it never does. Waits on state, asserts nothing about time. */
+  async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Statements over the probe table that PostgreSQL holds waiting for a lock. */
+  async function blockedStatements(): Promise<number> {
+    const { rows } = await owner.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()",
+      [TABLE],
+    );
+    return Number(rows[0]?.n);
+  }
+
+  /**
+   * A first viewer starts the card query while another session holds the
+   * table locked, so the statement is provably still running (waiting for the
+   * lock) while 20 more viewers join it. Then `leave` aborts some of them, and
+   * only then is the lock released. Every viewer's status and rows come back.
+   */
+  async function viewersLeaving(server: TestServer, tenant: number, region: string, leave: (viewers: AbortController[]) => AbortController[]) {
+    const token = await signEmbedToken({ secret: TEST_EMBED_SECRET, story: STORY, params: { tenant_id: tenant } });
+    const view = async (signal: AbortSignal) => {
+      const res = await server.app.request(
+        new Request(`http://insight.test/api/embed/cards/${cardId}/data`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ filters: { region } }),
+          signal,
+        }),
+      );
+      return { status: res.status, body: (await res.json()) as { code?: string; rows?: unknown[][] } };
+    };
+    const locker = new pg.Client({ connectionString: POSTGRES_URL });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE ${TABLE} IN ACCESS EXCLUSIVE MODE`);
+      const viewers = Array.from({ length: 21 }, () => new AbortController());
+      const responses = [view((viewers[0] as AbortController).signal)];
+      await until('the first viewer starts the statement', async () => (await blockedStatements()) === 1);
+      responses.push(...viewers.slice(1).map((v) => view(v.signal)));
+      await until('20 viewers join the running statement', () => server.services.cache.stats().waiting === 21);
+      const leaving = leave(viewers);
+      for (const viewer of leaving) viewer.abort();
+      const left = await Promise.all(responses.filter((_, i) => leaving.includes(viewers[i] as AbortController)));
+      // With everyone gone the statement must be cancelled while the lock still stands (it cannot have finished).
+      const cancelled = leaving.length === viewers.length ? await statementGone() : undefined;
+      await locker.query('COMMIT');
+      const stayed = await Promise.all(responses.filter((_, i) => !leaving.includes(viewers[i] as AbortController)));
+      return { left, stayed, cancelled };
+    } finally {
+      await locker.end();
+    }
+  }
+
+  /** Whether the database cancelled the waiting statement while its lock is still held (it cannot have finished). */
+  async function statementGone(): Promise<boolean> {
+    try {
+      await until('the statement is cancelled', async () => (await blockedStatements()) === 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The Redis entry key the engine uses for one (tenant, region), to check it exists and to delete it. */
   async function entryKey(tenant: number, region: string): Promise<string> {
     const dataset = await servers.r1.services.datasets.getByName(servers.r1.services.defaultOrgId, DATASET);
@@ -189,6 +259,40 @@ describe.skipIf(!postgres)('single flight, counted by PostgreSQL', () => {
   it('counts every statement: two instances with in-process caches run it once each', async () => {
     const count = await executions([servers.m1, servers.m2], () => Promise.all([burst(servers.m1, 50, 3, () => 'North'), burst(servers.m2, 50, 3, () => 'North')]));
     expect(count).toBe(2);
+  });
+
+  describe.each([
+    // Tenants and regions no other test caches, so every request here starts cold.
+    { cache: 'in process', name: 'm1' as const, tenant: 6 },
+    { cache: 'through Redis', name: 'r1' as const, tenant: 7 },
+  ])('viewers leaving a shared statement ($cache)', ({ name, tenant }) => {
+    it.skipIf(name === 'r1' && !redis)('a first viewer who leaves does not fail the 20 who joined its statement', async () => {
+      const server = servers[name];
+      if (name === 'r1') await entryKey(tenant, 'South');
+      let result: Awaited<ReturnType<typeof viewersLeaving>> | undefined;
+      const count = await executions([server], async () => {
+        result = await viewersLeaving(server, tenant, 'South', (viewers) => viewers.slice(0, 1));
+      });
+      expect(result?.left.map((r) => r.body.code)).toEqual(['ERR_QUERY_CANCELLED']);
+      expect(result?.left[0]?.status).toBe(499);
+      expect(result?.stayed.map((r) => r.status)).toEqual(Array(20).fill(200));
+      expect(result?.stayed.map((r) => r.body.rows?.length)).toEqual(Array(20).fill(1));
+      expect(count).toBe(1);
+      expect(server.services.cache.stats().waiting).toBe(0);
+    });
+
+    it.skipIf(name === 'r1' && !redis)('cancels the statement once all 21 viewers have left', async () => {
+      const server = servers[name];
+      if (name === 'r1') await entryKey(tenant, 'East');
+      let result: Awaited<ReturnType<typeof viewersLeaving>> | undefined;
+      const count = await executions([server], async () => {
+        result = await viewersLeaving(server, tenant, 'East', (viewers) => viewers);
+      });
+      expect(result?.left.map((r) => r.status)).toEqual(Array(21).fill(499));
+      expect(result?.cancelled).toBe(true);
+      expect(count).toBe(0);
+      expect(server.services.cache.stats().waiting).toBe(0);
+    });
   });
 
   it.skipIf(!redis)('runs 100 identical concurrent cold requests as one statement through Redis', async () => {

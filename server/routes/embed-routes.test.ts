@@ -207,6 +207,28 @@ describe('POST /api/embed/cards/{cardId}/data', () => {
     expect((await notJson.json()).code).toBe('ERR_VALIDATION');
   });
 
+  it('refuses filters named like built-in object members as unknown, like any other name', async () => {
+    const token = await server.token();
+    const cardId = story.pages.flatMap((p) => p.cards).find((c) => c.key === 'total-revenue')?.id;
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      // A raw body: an object literal would turn __proto__ into a prototype instead of a member.
+      const res = await request(`/api/embed/cards/${cardId}/data`, token, { method: 'POST', body: `{"filters":{${JSON.stringify(name)}:"North"}}` });
+      expect(res.status, name).toBe(400);
+      expect((await res.json()).code, name).toBe('ERR_FILTER_UNKNOWN');
+    }
+  });
+
+  it('checks a token param named __proto__ like any other param', async () => {
+    const sign = (params: Record<string, unknown>) =>
+      new SignJWT({ resource: { story: 'retail-overview' }, params }).setProtectedHeader({ alg: 'HS256' }).setAudience('insight-embed').setIssuedAt().setExpirationTime('10m').sign(secret);
+    // Computed keys make own members; an object is not a valid param value under any name.
+    for (const name of ['other', '__proto__']) {
+      const res = await cardData('total-revenue', await sign({ tenant_id: 1, [name]: { tenant_id: 2 } }));
+      expect(res.status, name).toBe(401);
+      expect((await res.json()).code, name).toBe('ERR_TOKEN_INVALID');
+    }
+  });
+
   it('denies a token without the policy parameter (fail closed)', async () => {
     const res = await cardData('total-revenue', await server.token({ params: {} }));
     expect(res.status).toBe(403);

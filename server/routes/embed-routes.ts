@@ -22,6 +22,7 @@ import { jsonBody } from './json-body.ts';
 import { describeRoute } from '../ops/openapi.ts';
 import type { AskService } from '../ai/ask-service.ts';
 import { embedAskRoutes } from './embed-ask-routes.ts';
+import { ownRecord } from '../schema/own-record.ts';
 
 export interface EmbedRouteDeps {
   /** Questions in plain language (`/ask`); the routes are absent without it. */
@@ -50,7 +51,7 @@ function requirePermission(viewer: EmbedViewer, permission: EmbedPermission): vo
   }
 }
 
-const cardDataBody = z.object({ filters: z.record(z.string().max(100), z.unknown()).default({}) }).strict();
+const cardDataBody = z.object({ filters: ownRecord(z.string().max(100), z.unknown()).default({}) }).strict();
 
 /** The export link's query string as the route reads it (format checked, filters parsed as a card data body's `filters`). */
 const exportQuery = z.object({

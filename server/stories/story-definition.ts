@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { structuredQuerySchema } from '../query/structured-query.ts';
+import { ownRecord } from '../schema/own-record.ts';
 
 const key = z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/, 'lower-case letters, digits, - and _');
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain identifier');
@@ -13,7 +14,7 @@ export const chartShorthandSchema = z.object({
   x: name.optional(),
   y: name.optional(),
   color: name.optional(),
-  spec: z.record(z.string(), z.unknown()).optional(),
+  spec: ownRecord(z.string(), z.unknown()).optional(),
 });
 
 export const cardDefinitionSchema = z
@@ -24,9 +25,9 @@ export const cardDefinitionSchema = z
     description: z.string().max(2000).optional(),
     query: structuredQuerySchema.optional(),
     visualization: chartShorthandSchema.optional(),
-    options: z.record(z.string(), z.unknown()).default({}),
+    options: ownRecord(z.string(), z.unknown()).default({}),
     /** Drill-down: a click on a mark opens `page` with story filters set from the clicked datum (`field: filterName`). */
-    drill: z.object({ page: key, filters: z.record(name, name).default({}) }).optional(),
+    drill: z.object({ page: key, filters: ownRecord(name, name).default({}) }).optional(),
   })
   .superRefine((card, ctx) => {
     if (card.type !== 'text' && card.query === undefined) ctx.addIssue({ code: 'custom', message: 'chart, metric and table cards need a query', path: ['query'] });
@@ -42,7 +43,7 @@ export const filterDefinitionSchema = z.object({
   dataset: name,
   column: name,
   default: z.unknown().optional(),
-  options: z.record(z.string(), z.unknown()).default({}),
+  options: ownRecord(z.string(), z.unknown()).default({}),
 });
 
 export const pageDefinitionSchema = z.object({

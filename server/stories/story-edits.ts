@@ -9,6 +9,7 @@ import { InsightError } from '../errors/insight-error.ts';
 import { validationError } from '../routes/json-body.ts';
 import { cardDefinitionSchema, filterDefinitionSchema } from './story-definition.ts';
 import { randomId, type DraftCard, type DraftFilter, type DraftPage, type DraftStory } from './story-draft.ts';
+import { emptyRecord } from '../schema/own-record.ts';
 
 export interface DraftEdit {
   draft: DraftStory;
@@ -45,7 +46,7 @@ function insertAt<T>(list: readonly T[], item: T, position: number | undefined):
 
 /** Members set to null are removed, so a PATCH can clear an optional member. */
 function merge(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...current };
+  const out: Record<string, unknown> = Object.assign(emptyRecord<unknown>(), current);
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else if (v !== undefined) out[k] = v;

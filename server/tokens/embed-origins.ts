@@ -35,13 +35,22 @@ export function embedCorsOrigin(keys: EmbedKeyRing, serverWide: readonly string[
  * After the token check: a browser request from an origin the token's key
  * does not allow is refused (ERR_ORIGIN_NOT_ALLOWED). Requests without an
  * Origin header (server-side callers, same-origin GETs) pass.
+ *
+ * The CORS answer is settled here too, now that the key is known: when its
+ * origins are a list, `Access-Control-Allow-Origin` echoes the request's
+ * origin if listed and is absent otherwise, never the `*` that the token-less
+ * CORS step may have set (cors() adds `Vary: Origin`).
  */
 export function embedOriginGuard(serverWide: readonly string[]): MiddlewareHandler<{ Variables: { viewer: EmbedViewer } }> {
   return async function embedOriginGuardHandler(c, next) {
     const origin = c.req.header('origin');
-    if (origin !== undefined) {
-      const allowed = originsFor(c.get('viewer'), serverWide);
-      if (!allowed.includes('*') && !allowed.includes(origin)) throw new InsightError('ERR_ORIGIN_NOT_ALLOWED');
+    const allowed = originsFor(c.get('viewer'), serverWide);
+    if (!allowed.includes('*')) {
+      const listed = origin !== undefined && allowed.includes(origin);
+      // The same headers object hono's cors() wrote to, so the final response (or problem) carries it.
+      if (listed) c.res.headers.set('access-control-allow-origin', origin);
+      else c.res.headers.delete('access-control-allow-origin');
+      if (origin !== undefined && !listed) throw new InsightError('ERR_ORIGIN_NOT_ALLOWED');
     }
     await next();
   };

@@ -9,13 +9,14 @@ import { z } from 'zod';
 import { DEFAULT_PERMISSIONS, EMBED_AUDIENCE, MAX_TOKEN_LIFETIME_SECONDS, type EmbedPermission } from '../../sdk/protocol.ts';
 import { InsightError } from '../errors/insight-error.ts';
 import type { EmbedKey, EmbedKeyRing } from './embed-key-ring.ts';
+import { ownRecord } from '../schema/own-record.ts';
 
 /** Clock skew we accept between the host backend that signs and this server. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
 
 const claimsSchema = z.object({
   resource: z.object({ story: z.string().min(1).max(200) }).strict(),
-  params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string().max(500), z.number().finite(), z.boolean()])).default({}),
+  params: ownRecord(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string().max(500), z.number().finite(), z.boolean()])).default({}),
   permissions: z.array(z.enum(['view', 'drill', 'ask', 'export'])).max(4).default([...DEFAULT_PERMISSIONS]),
   sub: z.string().max(200).optional(),
   exp: z.number().int(),

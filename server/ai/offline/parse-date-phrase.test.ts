@@ -27,4 +27,11 @@ describe('parseDatePhrase', () => {
     expect(read('last orders', '2025-01-01T00:00:00Z')).toBeUndefined();
     expect(read('between 10 and 20', '2025-01-01T00:00:00Z')).toBeUndefined();
   });
+
+  it('reads no unit from the names of built-in object members', () => {
+    for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(read(`last ${word}`, '2025-01-01T00:00:00Z'), word).toBeUndefined();
+      expect(read(`last 3 ${word}`, '2025-01-01T00:00:00Z'), word).toBeUndefined();
+    }
+  });
 });

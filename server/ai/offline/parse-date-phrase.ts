@@ -7,6 +7,7 @@
 import type { DatePreset } from '../../../sdk/protocol.ts';
 import type { QueryFilter } from '../../query/structured-query.ts';
 import type { Token } from './tokenize-question.ts';
+import { ownValue } from '../../schema/own-record.ts';
 
 export interface DatePhrase {
   /** Index just past the phrase. */
@@ -166,7 +167,7 @@ export function parseDatePhrase(tokens: Token[], i: number, column: string, now:
 
   // "this month", "last quarter", "previous year", "current week"
   if (['this', 'current', 'last', 'previous', 'past'].includes(w)) {
-    const unit = next ? UNITS[next.key] : undefined;
+    const unit = next ? ownValue(UNITS, next.key) : undefined;
     if (unit && next?.lower === next?.key) {
       const back = w === 'this' || w === 'current' ? 0 : 1;
       if (unit === 'day') {
@@ -184,14 +185,14 @@ export function parseDatePhrase(tokens: Token[], i: number, column: string, now:
     // "last 30 days", "past 3 months": rolling days and weeks, whole calendar months, quarters and years before the current one.
     if (w !== 'this' && w !== 'current' && isCount(next)) {
       const u = tokens[i + 2];
-      const unitOf = u ? UNITS[u.key] : undefined;
+      const unitOf = u ? ownValue(UNITS, u.key) : undefined;
       if (!unitOf) return undefined;
       const n = next.value;
       const end = i + 3;
       const words = `last ${n} ${u?.lower}`;
       if (unitOf === 'day' || unitOf === 'week') {
         const days = unitOf === 'day' ? n : n * 7;
-        const known = DAY_PRESETS[days];
+        const known = ownValue(DAY_PRESETS, days);
         const from = iso(today - (days - 1) * DAY_MS);
         if (known) return { end, filter: preset(column, known), label: `${words} (${from} to ${iso(today)})` };
         return { end, filter: between(column, from, iso(today)), label: `${words} (${from} to ${iso(today)})` };

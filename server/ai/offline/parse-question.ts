@@ -10,6 +10,7 @@ import type { AskColumn } from './ask-dataset.ts';
 import type { ValueCandidate, ValueMatch, Vocabulary } from './ask-vocabulary.ts';
 import { parseDatePhrase } from './parse-date-phrase.ts';
 import type { Token } from './tokenize-question.ts';
+import { ownValue } from '../../schema/own-record.ts';
 
 export type Aggregate = 'sum' | 'avg' | 'count' | 'count_distinct' | 'min' | 'max';
 
@@ -460,7 +461,7 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
         grouping = false;
         continue;
       }
-      const adverb = GRAIN_ADVERBS[t.lower];
+      const adverb = ownValue(GRAIN_ADVERBS, t.lower);
       if (adverb) {
         flushAgg();
         intent.dimensions.push({ column: time, grain: adverb, span: { start: i, end: i + 1 } });
@@ -468,7 +469,7 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
         i++;
         continue;
       }
-      const noun = GRAIN_NOUNS[t.key];
+      const noun = ownValue(GRAIN_NOUNS, t.key);
       if (noun && (grouping || ranking) && t.kind === 'word') {
         flushAgg();
         intent.dimensions.push({ column: time, grain: noun, span: { start: i, end: i + 1 } });

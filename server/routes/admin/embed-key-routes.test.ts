@@ -13,7 +13,7 @@ async function story(token: string, origin?: string) {
   if (origin) headers['origin'] = origin;
   const res = await server.app.request('/api/embed/story', { headers });
   const body = (await res.json()) as { code?: string; id?: string };
-  return { status: res.status, code: body.code, allowOrigin: res.headers.get('access-control-allow-origin') };
+  return { status: res.status, code: body.code, allowOrigin: res.headers.get('access-control-allow-origin'), vary: res.headers.get('vary') };
 }
 
 /** A token signed like a host backend would, with its own `jti`. */
@@ -90,6 +90,18 @@ describe('/api/embed-keys', () => {
     expect([other.status, other.code]).toEqual([403, 'ERR_ORIGIN_NOT_ALLOWED']);
     // The default key falls back to the server-wide list ('*' in tests).
     expect((await story(await hostToken(), 'https://evil.example.net')).status).toBe(200);
+  });
+
+  it('echoes the origin instead of "*" when the token’s key names its origins', async () => {
+    const token = await hostToken({ secret, kid });
+    const allowed = await story(token, 'https://app.example.com');
+    expect([allowed.status, allowed.allowOrigin]).toEqual([200, 'https://app.example.com']);
+    expect(allowed.vary).toMatch(/\bOrigin\b/);
+    // Refused, and not readable by the page either; without an Origin there is nothing to allow.
+    expect((await story(token, 'https://evil.example.net')).allowOrigin).toBeNull();
+    expect((await story(token)).allowOrigin).toBeNull();
+    // A key without origins of its own keeps the server-wide '*' (tests run with it).
+    expect((await story(await hostToken(), 'https://evil.example.net')).allowOrigin).toBe('*');
   });
 
   it('answers CORS preflights for any origin some key allows', async () => {

@@ -23,6 +23,7 @@ import type { StoryRepository } from '../../stories/story-repository.ts';
 import { createStoryShares, SHARE_LEVELS, type StoryShare } from '../../stories/story-shares.ts';
 import { jsonBody, queryParams, validationError } from '../json-body.ts';
 import { adminApp, idParam } from './admin-app.ts';
+import { ownRecord } from '../../schema/own-record.ts';
 
 export interface StoryRouteDeps {
   auth: MiddlewareHandler<AdminEnv>;
@@ -197,7 +198,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.post('/', async (c) => {
     const admin = c.get('admin');
-    const body = await jsonBody(c.req.raw, z.record(z.string(), z.unknown()));
+    const body = await jsonBody(c.req.raw, ownRecord(z.string(), z.unknown()));
     if ('pages' in body) {
       const result = await importAs(c, body, { mustBeNew: true });
       return c.json(await detail(admin.orgId, result.id), 201);
