@@ -37,6 +37,8 @@ export const ERROR_TABLE = {
   ERR_QUERY_FAILED: { status: 422, title: 'The database could not run the query' },
   ERR_DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
   ERR_CONFLICT: { status: 409, title: 'The resource already exists' },
+  ERR_VERSION_CONFLICT: { status: 412, title: 'The resource changed since this version was read' },
+  ERR_PRECONDITION_REQUIRED: { status: 428, title: 'This write needs an If-Match header' },
   ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   ERR_LOGIN_FAILED: { status: 401, title: 'The email or password is not correct' },
   ERR_REFRESH_TOKEN_REUSED: { status: 401, title: 'The refresh token was already used; the session is revoked' },
