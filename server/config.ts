@@ -43,6 +43,8 @@ export interface InsightConfig {
   rateLimit: { windowMs: number; admin: number; embed: number };
   /** How long a shutdown waits for in-flight requests before closing their connections. */
   shutdownTimeoutMs: number;
+  /** Refuse PATCH, PUT and DELETE of a versioned admin resource without `If-Match` (428); off by default so older clients keep working. */
+  requireIfMatch: boolean;
 }
 
 const env = z.object({
@@ -71,6 +73,7 @@ const env = z.object({
   INSIGHT_RATE_LIMIT_ADMIN: z.coerce.number().int().min(0).default(1200),
   INSIGHT_RATE_LIMIT_EMBED: z.coerce.number().int().min(0).default(1200),
   INSIGHT_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  INSIGHT_REQUIRE_IF_MATCH: z.enum(['0', '1']).default('0'),
 });
 
 /** Reads a secret from the environment or from a file in dataDir, creating it on first start. */
@@ -114,5 +117,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     metricsToken: e.INSIGHT_METRICS_TOKEN,
     rateLimit: { windowMs: e.INSIGHT_RATE_LIMIT_WINDOW_SECONDS * 1000, admin: e.INSIGHT_RATE_LIMIT_ADMIN, embed: e.INSIGHT_RATE_LIMIT_EMBED },
     shutdownTimeoutMs: e.INSIGHT_SHUTDOWN_TIMEOUT_MS,
+    requireIfMatch: e.INSIGHT_REQUIRE_IF_MATCH === '1',
   };
 }
