@@ -65,6 +65,8 @@ export interface InsightConfig {
   connectionHosts: string[];
   /** NODE_ENV or INSIGHT_ENV is `production`: insecure defaults are refused at start (see the file comment). */
   production: boolean;
+  /** Refuse PATCH, PUT and DELETE of a versioned admin resource without `If-Match` (428); off by default so older clients keep working. */
+  requireIfMatch: boolean;
 }
 
 /** Insecure settings production mode accepts only when named in INSIGHT_ALLOW_INSECURE. */
@@ -117,6 +119,7 @@ const env = z.object({
         ctx.addIssue({ code: 'custom', message: (error as Error).message });
       }
     }),
+  INSIGHT_REQUIRE_IF_MATCH: z.enum(['0', '1']).default('0'),
 });
 
 function listOf(text: string): string[] {
@@ -175,6 +178,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     allowRegistration: e.INSIGHT_ALLOW_REGISTRATION === '1' || e.INSIGHT_ALLOW_REGISTRATION === 'true',
     connectionHosts: listOf(e.INSIGHT_CONNECTION_HOSTS),
     production,
+    requireIfMatch: e.INSIGHT_REQUIRE_IF_MATCH === '1',
   };
 }
 

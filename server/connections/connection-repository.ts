@@ -6,7 +6,7 @@
  * scoped by organisation, so another organisation's id reads as not found.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { SchemaInfo } from '../connectors/connector.ts';
 import { orgWarehouseDir, type ConnectionSettings } from '../connectors/connection-registry.ts';
@@ -15,6 +15,7 @@ import { parseConnectionUrl } from '../connectors/connection-url.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { InsightError } from '../errors/insight-error.ts';
 import { isUniqueViolation } from '../store/is-unique-violation.ts';
+import { writeVersioned, type ExpectedVersion } from '../store/resource-version.ts';
 import type { ConnectionRow, StoreSchema } from '../store/store-schema.ts';
 
 export const CONNECTION_TYPES = ['postgres', 'mysql', 'pglite'] as const;
@@ -76,6 +77,8 @@ export interface ConnectionView {
   user: string | null;
   ssl: boolean;
   hasPassword: boolean;
+  /** Incremented by every change; the ETag is this number in quotes. */
+  version: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -90,9 +93,10 @@ export interface ConnectionRepository {
   /** Throws ERR_CONNECTION_NOT_FOUND, also for an id of another organisation. */
   get(orgId: string, id: string): Promise<ConnectionView>;
   create(orgId: string, input: CreateConnectionInput): Promise<ConnectionView>;
-  update(orgId: string, id: string, input: UpdateConnectionInput): Promise<ConnectionView>;
+  /** With `expected`, only over that version (ERR_VERSION_CONFLICT otherwise). */
+  update(orgId: string, id: string, input: UpdateConnectionInput, expected?: ExpectedVersion): Promise<ConnectionView>;
   /** Refuses (ERR_CONFLICT) while datasets read through the connection. */
-  remove(orgId: string, id: string): Promise<void>;
+  remove(orgId: string, id: string, expected?: ExpectedVersion): Promise<void>;
   readSchema(orgId: string, id: string): Promise<ConnectionSchemaView | undefined>;
   writeSchema(orgId: string, id: string, schema: SchemaInfo): Promise<ConnectionSchemaView>;
 }
@@ -162,6 +166,7 @@ function viewOf(row: ConnectionRow, settings: ConnectionSettings): ConnectionVie
     user: server?.user ?? null,
     ssl: server?.type === 'postgres' ? (server.ssl ?? false) : false,
     hasPassword: server?.password !== undefined && server.password !== '',
+    version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -180,8 +185,10 @@ function conflictOr(error: unknown, name: string): unknown {
 export function createConnectionRepository(db: Kysely<StoreSchema>, box: SecretBox, options: { hostPolicy: HostPolicy }): ConnectionRepository {
   const open = (row: ConnectionRow) => JSON.parse(box.open(row.config_sealed)) as ConnectionSettings;
 
-  async function row(orgId: string, id: string): Promise<ConnectionRow> {
-    const found = await db.selectFrom('connections').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  const notFound = () => new InsightError('ERR_CONNECTION_NOT_FOUND');
+
+  async function row(orgId: string, id: string, tx: Kysely<StoreSchema> | Transaction<StoreSchema> = db): Promise<ConnectionRow> {
+    const found = await tx.selectFrom('connections').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
     if (!found) throw new InsightError('ERR_CONNECTION_NOT_FOUND');
     return found;
   }
@@ -220,48 +227,52 @@ export function createConnectionRepository(db: Kysely<StoreSchema>, box: SecretB
       }
     },
 
-    async update(orgId, id, input) {
-      const current = await row(orgId, id);
-      const stored = open(current);
-      let settings: ConnectionSettings = stored;
-      if (stored.type === 'pglite') {
-        const given = SERVER_FIELDS.find((f) => input[f] !== undefined);
-        if (given) throw invalid(given, 'an embedded pglite database takes no server settings');
-      } else if (SERVER_FIELDS.some((f) => input[f] !== undefined)) {
-        settings = serverSettings(stored.type, input, stored);
-        await options.hostPolicy.admit(settings.host);
-      }
+    async update(orgId, id, input, expected) {
+      let name = input.name;
       try {
-        const updated = await db
-          .updateTable('connections')
-          .set({ ...(input.name !== undefined ? { name: input.name } : {}), config_sealed: box.seal(JSON.stringify(settings)), updated_at: new Date() })
-          .where('org_id', '=', orgId)
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirst();
-        if (!updated) throw new InsightError('ERR_CONNECTION_NOT_FOUND');
-        // Another host or database has another schema; the next read introspects afresh.
-        if (settings !== stored) await db.deleteFrom('connection_schemas').where('connection_id', '=', id).execute();
-        return viewOf(updated, settings);
+        return await writeVersioned(db, 'connections', { orgId, id }, expected, notFound, async (tx) => {
+          const current = await row(orgId, id, tx);
+          name ??= current.name;
+          const stored = open(current);
+          let settings: ConnectionSettings = stored;
+          if (stored.type === 'pglite') {
+            const given = SERVER_FIELDS.find((f) => input[f] !== undefined);
+            if (given) throw invalid(given, 'an embedded pglite database takes no server settings');
+          } else if (SERVER_FIELDS.some((f) => input[f] !== undefined)) {
+            settings = serverSettings(stored.type, input, stored);
+            await options.hostPolicy.admit(settings.host);
+          }
+          const updated = await tx
+            .updateTable('connections')
+            .set({ ...(input.name !== undefined ? { name: input.name } : {}), config_sealed: box.seal(JSON.stringify(settings)), updated_at: new Date() })
+            .where('org_id', '=', orgId)
+            .where('id', '=', id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          // Another host or database has another schema; the next read introspects afresh.
+          if (settings !== stored) await tx.deleteFrom('connection_schemas').where('connection_id', '=', id).execute();
+          return viewOf(updated, settings);
+        });
       } catch (error) {
-        throw conflictOr(error, input.name ?? current.name);
+        throw conflictOr(error, name ?? '');
       }
     },
 
-    async remove(orgId, id) {
-      await row(orgId, id);
-      const users = await db.selectFrom('datasets').select('name').where('org_id', '=', orgId).where('connection_id', '=', id).orderBy('name').execute();
-      if (users.length > 0) {
-        throw new InsightError('ERR_CONFLICT', 'Datasets still read through this connection; delete or move them first', { datasets: users.map((d) => d.name) });
-      }
-      // The guard closes the race with a dataset created meanwhile, which the foreign key would delete along.
-      const deleted = await db
-        .deleteFrom('connections')
-        .where('org_id', '=', orgId)
-        .where('id', '=', id)
-        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('datasets').select('id').where('datasets.connection_id', '=', id))))
-        .executeTakeFirst();
-      if (Number(deleted.numDeletedRows) === 0) throw new InsightError('ERR_CONFLICT', 'Datasets still read through this connection; delete or move them first');
+    async remove(orgId, id, expected) {
+      await writeVersioned(db, 'connections', { orgId, id }, expected, notFound, async (tx) => {
+        const users = await tx.selectFrom('datasets').select('name').where('org_id', '=', orgId).where('connection_id', '=', id).orderBy('name').execute();
+        if (users.length > 0) {
+          throw new InsightError('ERR_CONFLICT', 'Datasets still read through this connection; delete or move them first', { datasets: users.map((d) => d.name) });
+        }
+        // The guard closes the race with a dataset created meanwhile, which the foreign key would delete along.
+        const deleted = await tx
+          .deleteFrom('connections')
+          .where('org_id', '=', orgId)
+          .where('id', '=', id)
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('datasets').select('id').where('datasets.connection_id', '=', id))))
+          .executeTakeFirst();
+        if (Number(deleted.numDeletedRows) === 0) throw new InsightError('ERR_CONFLICT', 'Datasets still read through this connection; delete or move them first');
+      });
     },
 
     async readSchema(orgId, id) {

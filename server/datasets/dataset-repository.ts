@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { InsightError } from '../errors/insight-error.ts';
 import { isUniqueViolation } from '../store/is-unique-violation.ts';
+import { writeVersioned, type ExpectedVersion } from '../store/resource-version.ts';
 import type { DatasetRow, StoreSchema } from '../store/store-schema.ts';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain identifier');
@@ -49,9 +50,9 @@ export interface DatasetRepository {
   getById(orgId: string, id: string): Promise<DatasetRow>;
   /** Throws ERR_CONFLICT when the organisation already has a dataset of that name. */
   create(orgId: string, definition: DatasetDefinition): Promise<DatasetRow>;
-  /** Replaces the definition and bumps the version. */
-  update(orgId: string, id: string, definition: DatasetDefinition): Promise<DatasetRow>;
-  remove(orgId: string, id: string): Promise<DatasetRow>;
+  /** Replaces the definition and bumps the version; with `expected`, only over that version (ERR_VERSION_CONFLICT otherwise). */
+  update(orgId: string, id: string, definition: DatasetDefinition, expected?: ExpectedVersion): Promise<DatasetRow>;
+  remove(orgId: string, id: string, expected?: ExpectedVersion): Promise<DatasetRow>;
   forget(): void;
 }
 
@@ -67,6 +68,8 @@ function columnsOf(d: DatasetDefinition) {
     cache_ttl_seconds: d.cacheTtlSeconds ?? null,
   };
 }
+
+const notFound = () => new InsightError('ERR_DATASET_NOT_FOUND');
 
 const newDatasetId = () => `d_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 
@@ -136,28 +139,24 @@ export function createDatasetRepository(db: Kysely<StoreSchema>, options: { ttlM
       }
     },
 
-    async update(orgId, id, input) {
+    async update(orgId, id, input, expected) {
       const d = datasetDefinitionSchema.parse(input);
-      let row: DatasetRow | undefined;
+      let row: DatasetRow;
       try {
-        row = await db
-          .updateTable('datasets')
-          .set((eb) => ({ name: d.name, ...columnsOf(d), version: eb('version', '+', 1), updated_at: new Date() }))
-          .where('org_id', '=', orgId)
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirst();
+        row = await writeVersioned(db, 'datasets', { orgId, id }, expected, notFound, (tx) =>
+          tx.updateTable('datasets').set({ name: d.name, ...columnsOf(d), updated_at: new Date() }).where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+        );
       } catch (error) {
         throw conflictOr(error, d.name);
       }
-      if (!row) throw new InsightError('ERR_DATASET_NOT_FOUND');
       cache.clear();
       return row;
     },
 
-    async remove(orgId, id) {
-      const row = await db.deleteFrom('datasets').where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirst();
-      if (!row) throw new InsightError('ERR_DATASET_NOT_FOUND');
+    async remove(orgId, id, expected) {
+      const row = await writeVersioned(db, 'datasets', { orgId, id }, expected, notFound, (tx) =>
+        tx.deleteFrom('datasets').where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+      );
       cache.clear();
       return row;
     },

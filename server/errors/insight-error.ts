@@ -38,6 +38,8 @@ export const ERROR_TABLE = {
   ERR_DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
   ERR_CONNECTION_HOST_NOT_ALLOWED: { status: 403, title: 'The connection host or location is not allowed on this server' },
   ERR_CONFLICT: { status: 409, title: 'The resource already exists' },
+  ERR_VERSION_CONFLICT: { status: 412, title: 'The resource changed since this version was read' },
+  ERR_PRECONDITION_REQUIRED: { status: 428, title: 'This write needs an If-Match header' },
   ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   ERR_LOGIN_FAILED: { status: 401, title: 'The email or password is not correct' },
   ERR_REGISTRATION_CLOSED: { status: 403, title: 'Registration is closed; ask an administrator for an invitation' },

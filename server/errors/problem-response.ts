@@ -5,6 +5,7 @@
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { etagOf } from '../store/resource-version.ts';
 import { InsightError, isInsightError } from './insight-error.ts';
 
 export function toInsightError(error: unknown): InsightError {
@@ -28,5 +29,9 @@ export function problemResponse(c: Context, error: InsightError): Response {
     ...(requestId ? { requestId } : {}),
     ...error.extensions,
   };
-  return c.body(JSON.stringify(body), error.status as 400, { 'content-type': 'application/problem+json' });
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  // A version conflict names the current version, so the client can read it again or retry knowingly.
+  const current = error.extensions?.['currentVersion'];
+  if (typeof current === 'number') headers['etag'] = etagOf(current);
+  return c.body(JSON.stringify(body), error.status as 400, headers);
 }

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../sdk/protocol.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { InsightError } from '../errors/insight-error.ts';
+import { writeVersioned, type ExpectedVersion } from '../store/resource-version.ts';
 import type { EmbedKeyRow, StoreSchema } from '../store/store-schema.ts';
 import type { EmbedKeyRing } from '../tokens/embed-key-ring.ts';
 
@@ -21,6 +22,8 @@ export interface EmbedKeyView {
   name: string;
   allowedOrigins: string[];
   maxTtlSeconds: number;
+  /** Incremented by every change (revocation included); the ETag is this number in quotes. */
+  version: number;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -65,8 +68,9 @@ export interface EmbedKeyRepository {
   list(orgId: string): Promise<EmbedKeyView[]>;
   get(orgId: string, id: string): Promise<EmbedKeyView>;
   create(orgId: string, input: z.infer<typeof createEmbedKeySchema>): Promise<EmbedKeyView & { secret: string }>;
-  update(orgId: string, id: string, input: z.infer<typeof updateEmbedKeySchema>): Promise<EmbedKeyView>;
-  revoke(orgId: string, id: string): Promise<EmbedKeyView>;
+  /** With `expected`, only over that version (ERR_VERSION_CONFLICT otherwise). */
+  update(orgId: string, id: string, input: z.infer<typeof updateEmbedKeySchema>, expected?: ExpectedVersion): Promise<EmbedKeyView>;
+  revoke(orgId: string, id: string, expected?: ExpectedVersion): Promise<EmbedKeyView>;
   revokeToken(orgId: string, input: z.infer<typeof revokeTokenSchema>): Promise<void>;
 }
 
@@ -75,14 +79,17 @@ const view = (row: EmbedKeyRow): EmbedKeyView => ({
   name: row.name,
   allowedOrigins: row.allowed_origins,
   maxTtlSeconds: row.max_ttl_seconds,
+  version: row.version,
   createdAt: row.created_at.toISOString(),
   revokedAt: row.revoked_at?.toISOString() ?? null,
 });
 
 export function createEmbedKeyRepository(db: Kysely<StoreSchema>, box: SecretBox, keys: EmbedKeyRing): EmbedKeyRepository {
+  const notFound = () => new InsightError('ERR_NOT_FOUND', 'Embed key not found');
+
   async function get(orgId: string, id: string): Promise<EmbedKeyView> {
     const row = await db.selectFrom('embed_keys').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-    if (!row) throw new InsightError('ERR_NOT_FOUND', 'Embed key not found');
+    if (!row) throw notFound();
     return view(row);
   }
 
@@ -112,27 +119,26 @@ export function createEmbedKeyRepository(db: Kysely<StoreSchema>, box: SecretBox
       return { ...view(row), secret };
     },
 
-    async update(orgId, id, input) {
-      const row = await db
-        .updateTable('embed_keys')
-        .set({
-          ...(input.name !== undefined ? { name: input.name } : {}),
-          ...(input.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(input.allowedOrigins) } : {}),
-          ...(input.maxTtlSeconds !== undefined ? { max_ttl_seconds: input.maxTtlSeconds } : {}),
-        })
-        .where('org_id', '=', orgId)
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw new InsightError('ERR_NOT_FOUND', 'Embed key not found');
+    async update(orgId, id, input, expected) {
+      const set = {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.allowedOrigins !== undefined ? { allowed_origins: JSON.stringify(input.allowedOrigins) } : {}),
+        ...(input.maxTtlSeconds !== undefined ? { max_ttl_seconds: input.maxTtlSeconds } : {}),
+      };
+      const row = await writeVersioned(db, 'embed_keys', { orgId, id }, expected, notFound, async (tx) => {
+        if (Object.keys(set).length > 0) await tx.updateTable('embed_keys').set(set).where('id', '=', id).execute();
+        return tx.selectFrom('embed_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      });
       keys.forget();
       return view(row);
     },
 
-    async revoke(orgId, id) {
+    async revoke(orgId, id, expected) {
       const before = await get(orgId, id);
       if (before.revokedAt) return before;
-      await db.updateTable('embed_keys').set({ revoked_at: new Date() }).where('org_id', '=', orgId).where('id', '=', id).where('revoked_at', 'is', null).execute();
+      await writeVersioned(db, 'embed_keys', { orgId, id }, expected, notFound, (tx) =>
+        tx.updateTable('embed_keys').set({ revoked_at: new Date() }).where('org_id', '=', orgId).where('id', '=', id).where('revoked_at', 'is', null).execute(),
+      );
       keys.forget();
       return get(orgId, id);
     },

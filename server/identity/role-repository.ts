@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { isBuiltInRole, knownPermissions, PERMISSIONS, ROLE_PERMISSIONS, type BuiltInRole, type Permission } from '../auth/permissions.ts';
 import { InsightError } from '../errors/insight-error.ts';
 import { isUniqueViolation } from '../store/is-unique-violation.ts';
+import { writeVersioned, type ExpectedVersion } from '../store/resource-version.ts';
 import type { RoleRow, StoreSchema } from '../store/store-schema.ts';
 
 export interface RoleView {
@@ -19,6 +20,8 @@ export interface RoleView {
   description: string | null;
   permissions: Permission[];
   builtIn: boolean;
+  /** Incremented by every change of a custom role; built-in roles never change and stay at 1. */
+  version: number;
   createdAt: string | null;
   updatedAt: string | null;
 }
@@ -57,12 +60,13 @@ export interface RoleRepository {
   /** The permissions a stored role reference grants now; nothing for a deleted role. */
   permissionsOf(orgId: string, ref: string): Promise<ReadonlySet<Permission>>;
   create(orgId: string, input: z.infer<typeof createRoleSchema>): Promise<RoleView>;
-  update(orgId: string, id: string, input: z.infer<typeof updateRoleSchema>): Promise<RoleView>;
-  remove(orgId: string, id: string): Promise<void>;
+  /** With `expected`, only over that version (ERR_VERSION_CONFLICT otherwise). */
+  update(orgId: string, id: string, input: z.infer<typeof updateRoleSchema>, expected?: ExpectedVersion): Promise<RoleView>;
+  remove(orgId: string, id: string, expected?: ExpectedVersion): Promise<void>;
 }
 
 function builtInView(name: BuiltInRole): RoleView {
-  return { id: name, name, description: BUILT_IN_DESCRIPTIONS[name], permissions: [...ROLE_PERMISSIONS[name]], builtIn: true, createdAt: null, updatedAt: null };
+  return { id: name, name, description: BUILT_IN_DESCRIPTIONS[name], permissions: [...ROLE_PERMISSIONS[name]], builtIn: true, version: 1, createdAt: null, updatedAt: null };
 }
 
 function customView(row: RoleRow): RoleView {
@@ -72,10 +76,13 @@ function customView(row: RoleRow): RoleView {
     description: row.description,
     permissions: [...knownPermissions(row.permissions)],
     builtIn: false,
+    version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
 }
+
+const notFound = () => new InsightError('ERR_NOT_FOUND', 'Role not found');
 
 const BUILT_IN_ORDER: BuiltInRole[] = ['owner', 'admin', 'developer', 'analyst', 'viewer'];
 
@@ -98,7 +105,7 @@ export function createRoleRepository(db: Kysely<StoreSchema>): RoleRepository {
     async get(orgId, id) {
       if (isBuiltInRole(id)) return builtInView(id);
       const found = await row(orgId, id);
-      if (!found) throw new InsightError('ERR_NOT_FOUND', 'Role not found');
+      if (!found) throw notFound();
       return customView(found);
     },
 
@@ -134,35 +141,32 @@ export function createRoleRepository(db: Kysely<StoreSchema>): RoleRepository {
       }
     },
 
-    async update(orgId, id, input) {
+    async update(orgId, id, input, expected) {
       if (isBuiltInRole(id)) throw new InsightError('ERR_FORBIDDEN', 'Built-in roles cannot be changed');
       try {
-        const updated = await db
-          .updateTable('roles')
-          .set({
-            ...(input.name !== undefined ? { name: input.name } : {}),
-            ...(input.description !== undefined ? { description: input.description } : {}),
-            ...(input.permissions !== undefined ? { permissions: JSON.stringify(input.permissions) } : {}),
-            updated_at: new Date(),
-          })
-          .where('org_id', '=', orgId)
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirst();
-        if (!updated) throw new InsightError('ERR_NOT_FOUND', 'Role not found');
+        const set = {
+          ...(input.name !== undefined ? { name: input.name } : {}),
+          ...(input.description !== undefined ? { description: input.description } : {}),
+          ...(input.permissions !== undefined ? { permissions: JSON.stringify(input.permissions) } : {}),
+          updated_at: new Date(),
+        };
+        const updated = await writeVersioned(db, 'roles', { orgId, id }, expected, notFound, (tx) =>
+          tx.updateTable('roles').set(set).where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+        );
         return customView(updated);
       } catch (error) {
         conflict(error);
       }
     },
 
-    async remove(orgId, id) {
+    async remove(orgId, id, expected) {
       if (isBuiltInRole(id)) throw new InsightError('ERR_FORBIDDEN', 'Built-in roles cannot be deleted');
-      if (!(await row(orgId, id))) throw new InsightError('ERR_NOT_FOUND', 'Role not found');
-      const users = await db.selectFrom('users').select('id').where('org_id', '=', orgId).where('role', '=', id).limit(1).execute();
-      const keys = await db.selectFrom('api_keys').select('id').where('org_id', '=', orgId).where('role', '=', id).where('revoked_at', 'is', null).limit(1).execute();
-      if (users.length > 0 || keys.length > 0) throw new InsightError('ERR_CONFLICT', 'The role is still held by a user or an active API key');
-      await db.deleteFrom('roles').where('org_id', '=', orgId).where('id', '=', id).execute();
+      await writeVersioned(db, 'roles', { orgId, id }, expected, notFound, async (tx) => {
+        const users = await tx.selectFrom('users').select('id').where('org_id', '=', orgId).where('role', '=', id).limit(1).execute();
+        const keys = await tx.selectFrom('api_keys').select('id').where('org_id', '=', orgId).where('role', '=', id).where('revoked_at', 'is', null).limit(1).execute();
+        if (users.length > 0 || keys.length > 0) throw new InsightError('ERR_CONFLICT', 'The role is still held by a user or an active API key');
+        await tx.deleteFrom('roles').where('org_id', '=', orgId).where('id', '=', id).execute();
+      });
     },
   };
 }

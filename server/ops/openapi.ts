@@ -38,6 +38,12 @@ export interface RouteDescription {
   status?: 200 | 201 | 202 | 204;
   /** Codes this route answers beyond the ones every route of its kind may (their statuses join the responses). */
   errors?: ErrorCode[];
+  /**
+   * The route reads or writes a versioned resource: its answer carries an
+   * `ETag`, and a write takes `If-Match` (412 on a stale version; 428 for a
+   * PATCH, PUT or DELETE without it when the server requires it).
+   */
+  versioned?: boolean;
 }
 
 export interface RouteCatalog {
@@ -98,7 +104,7 @@ export interface Operation {
   summary: string;
   description?: string;
   tags: string[];
-  parameters?: Array<{ name: string; in: 'path' | 'query'; required: boolean; schema: JsonSchema; description?: string }>;
+  parameters?: Array<{ name: string; in: 'path' | 'query' | 'header'; required: boolean; schema: JsonSchema; description?: string }>;
   requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
   responses: Record<string, unknown>;
   security?: Array<Record<string, string[]>>;
@@ -113,6 +119,16 @@ const COMMON_ERRORS: Record<RouteAuth, string[]> = {
   metrics: ['401', '500'],
   none: ['500'],
 };
+
+const IF_MATCH = {
+  name: 'If-Match',
+  in: 'header' as const,
+  required: false,
+  schema: { type: 'string', examples: ['"3"', '*'] },
+  description: 'The ETag of the version read: the write applies only to that version (412 ERR_VERSION_CONFLICT with `currentVersion` otherwise). Required for PATCH, PUT and DELETE when the server runs with INSIGHT_REQUIRE_IF_MATCH=1 (428 ERR_PRECONDITION_REQUIRED).',
+};
+
+const ETAG_HEADER = { description: 'The version of the resource as a strong ETag (`"3"`); send it back in If-Match', schema: { type: 'string' } };
 
 const SUCCESS: Record<NonNullable<RouteDescription['status']>, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No content' };
 
@@ -253,7 +269,9 @@ export function buildOpenApiDocument(app: Pick<Hono<any, any, any>, 'routes'>, o
     if (described?.description) operation.description = described.description;
     const pathParams = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1] as string, in: 'path' as const, required: true, schema: { type: 'string', maxLength: 100 } }));
     const query = described?.query ? queryParameters(described.query, `${id}Query`, schemas) : [];
-    if (pathParams.length + query.length > 0) operation.parameters = [...pathParams, ...query];
+    const versionedWrite = described?.versioned === true && method !== 'get';
+    const ifMatch = versionedWrite ? [IF_MATCH] : [];
+    if (pathParams.length + query.length + ifMatch.length > 0) operation.parameters = [...pathParams, ...query, ...ifMatch];
     if (described?.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(described.body, 'input', `${id}Body`, schemas) } } };
     }
@@ -264,7 +282,11 @@ export function buildOpenApiDocument(app: Pick<Hono<any, any, any>, 'routes'>, o
     } else {
       const ok = described?.response ? { schema: toSchema(described.response, 'output', `${id}Response`, schemas) } : { schema: {} };
       const types = [described?.responseType ?? 'application/json'].flat();
-      operation.responses[String(status)] = { description: SUCCESS[status], content: Object.fromEntries(types.map((type) => [type, ok])) };
+      operation.responses[String(status)] = {
+        description: SUCCESS[status],
+        ...(described?.versioned ? { headers: { ETag: ETAG_HEADER } } : {}),
+        content: Object.fromEntries(types.map((type) => [type, ok])),
+      };
     }
     const errors = new Set(COMMON_ERRORS[auth]);
     if (path.includes('{')) errors.add('404');
@@ -273,6 +295,8 @@ export function buildOpenApiDocument(app: Pick<Hono<any, any, any>, 'routes'>, o
     if (described?.body) errors.add('413');
     if (path.startsWith('/api/')) errors.add('429');
     for (const code of described?.errors ?? []) errors.add(String(ERROR_TABLE[code].status));
+    if (versionedWrite) errors.add(String(ERROR_TABLE.ERR_VERSION_CONFLICT.status));
+    if (versionedWrite && method !== 'post') errors.add(String(ERROR_TABLE.ERR_PRECONDITION_REQUIRED.status));
     for (const status of [...errors].sort()) {
       if (responses[`Problem${status}`]) operation.responses[status] = { $ref: `#/components/responses/Problem${status}` };
     }

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { InsightError } from '../errors/insight-error.ts';
 import { structuredQuerySchema } from '../query/structured-query.ts';
 import { isUniqueViolation } from '../store/is-unique-violation.ts';
+import { writeVersioned, type ExpectedVersion } from '../store/resource-version.ts';
 import type { SavedQueryRow, StoreSchema } from '../store/store-schema.ts';
 
 const common = z.object({
@@ -55,9 +56,9 @@ export interface SavedQueryRepository {
   get(orgId: string, id: string): Promise<SavedQueryRow>;
   /** Throws ERR_CONFLICT when the organisation already has a saved query of that name. */
   create(orgId: string, definition: SavedQueryDefinition): Promise<SavedQueryRow>;
-  /** Replaces the whole definition (the kind may change). */
-  update(orgId: string, id: string, definition: SavedQueryDefinition): Promise<SavedQueryRow>;
-  remove(orgId: string, id: string): Promise<SavedQueryRow>;
+  /** Replaces the whole definition (the kind may change); with `expected`, only over that version (ERR_VERSION_CONFLICT otherwise). */
+  update(orgId: string, id: string, definition: SavedQueryDefinition, expected?: ExpectedVersion): Promise<SavedQueryRow>;
+  remove(orgId: string, id: string, expected?: ExpectedVersion): Promise<SavedQueryRow>;
 }
 
 function columnsOf(d: SavedQueryDefinition) {
@@ -71,6 +72,8 @@ function columnsOf(d: SavedQueryDefinition) {
     cache_ttl_seconds: d.cacheTtlSeconds ?? null,
   };
 }
+
+const notFound = () => new InsightError('ERR_SAVED_QUERY_NOT_FOUND');
 
 const newSavedQueryId = () => `sq_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 
@@ -118,28 +121,21 @@ export function createSavedQueryRepository(db: Kysely<StoreSchema>): SavedQueryR
       }
     },
 
-    async update(orgId, id, input) {
+    async update(orgId, id, input, expected) {
       const d = savedQueryDefinitionSchema.parse(input);
-      let row: SavedQueryRow | undefined;
       try {
-        row = await db
-          .updateTable('saved_queries')
-          .set({ ...columnsOf(d), updated_at: new Date() })
-          .where('org_id', '=', orgId)
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirst();
+        return await writeVersioned(db, 'saved_queries', { orgId, id }, expected, notFound, (tx) =>
+          tx.updateTable('saved_queries').set({ ...columnsOf(d), updated_at: new Date() }).where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+        );
       } catch (error) {
         throw conflictOr(error, d.name);
       }
-      if (!row) throw new InsightError('ERR_SAVED_QUERY_NOT_FOUND');
-      return row;
     },
 
-    async remove(orgId, id) {
-      const row = await db.deleteFrom('saved_queries').where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirst();
-      if (!row) throw new InsightError('ERR_SAVED_QUERY_NOT_FOUND');
-      return row;
+    remove(orgId, id, expected) {
+      return writeVersioned(db, 'saved_queries', { orgId, id }, expected, notFound, (tx) =>
+        tx.deleteFrom('saved_queries').where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+      );
     },
   };
 }

@@ -19,6 +19,7 @@ import * as cardDrill from './migrations/004-card-drill.ts';
 import * as storyAuthoring from './migrations/005-story-authoring.ts';
 import * as identity from './migrations/006-identity.ts';
 import * as orgConfig from './migrations/007-config.ts';
+import * as resourceVersions from './migrations/008-resource-versions.ts';
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '005-story-authoring': storyAuthoring,
   '006-identity': identity,
   '007-config': orgConfig,
+  '008-resource-versions': resourceVersions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

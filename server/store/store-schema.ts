@@ -48,6 +48,8 @@ export interface EmbedKeysTable {
   max_ttl_seconds: number;
   created_at: CreatedAt;
   revoked_at: Date | null;
+  /** Optimistic concurrency: 1 at creation, incremented by every write (server/store/resource-version.ts). */
+  version: Generated<number>;
 }
 
 export interface ConnectionsTable {
@@ -59,6 +61,8 @@ export interface ConnectionsTable {
   config_sealed: string;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Optimistic concurrency: 1 at creation, incremented by every write (server/store/resource-version.ts). */
+  version: Generated<number>;
 }
 
 export interface DatasetColumn {
@@ -102,6 +106,8 @@ export interface StoriesTable {
   published_version: ColumnType<number | null, number | null | undefined, number | null>;
   published_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   published_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Optimistic concurrency: 1 at creation, incremented by every write (server/store/resource-version.ts). */
+  version: Generated<number>;
 }
 
 export interface CollectionsTable {
@@ -112,6 +118,8 @@ export interface CollectionsTable {
   description: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Optimistic concurrency: 1 at creation, incremented by every write (server/store/resource-version.ts). */
+  version: Generated<number>;
 }
 
 export interface StoryVersionsTable {
@@ -217,6 +225,8 @@ export interface SavedQueriesTable {
   cache_ttl_seconds: number | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Optimistic concurrency: 1 at creation, incremented by every write (server/store/resource-version.ts). */
+  version: Generated<number>;
 }
 
 /** A custom role of one organisation; users and API keys name it by id in their `role`. */
@@ -229,6 +239,8 @@ export interface RolesTable {
   permissions: Json<string[]>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Optimistic concurrency: 1 at creation, incremented by every write (server/store/resource-version.ts). */
+  version: Generated<number>;
 }
 
 /** A login: the family of refresh tokens issued from it. */

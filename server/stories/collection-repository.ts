@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import { InsightError } from '../errors/insight-error.ts';
+import { writeVersioned, type ExpectedVersion } from '../store/resource-version.ts';
 import type { CollectionRow, StoreSchema } from '../store/store-schema.ts';
 import { randomId } from './story-draft.ts';
 
@@ -20,8 +21,9 @@ export interface CollectionRepository {
   list(orgId: string, options?: { parentId?: string | null }): Promise<CollectionRow[]>;
   get(orgId: string, id: string): Promise<CollectionRow>;
   create(orgId: string, input: CollectionInput & { name: string }): Promise<CollectionRow>;
-  update(orgId: string, id: string, input: CollectionInput): Promise<CollectionRow>;
-  remove(orgId: string, id: string): Promise<void>;
+  /** With `expected`, only over that version (ERR_VERSION_CONFLICT otherwise). */
+  update(orgId: string, id: string, input: CollectionInput, expected?: ExpectedVersion): Promise<CollectionRow>;
+  remove(orgId: string, id: string, expected?: ExpectedVersion): Promise<void>;
   /** How many collections and stories sit directly in a collection. */
   contents(orgId: string, id: string): Promise<{ collections: number; stories: number }>;
 }
@@ -73,7 +75,7 @@ export function createCollectionRepository(db: Kysely<StoreSchema>): CollectionR
         .executeTakeFirstOrThrow();
     },
 
-    async update(orgId, id, input) {
+    async update(orgId, id, input, expected) {
       await get(orgId, id);
       if (input.parentId) await checkParent(orgId, id, input.parentId);
       const set = {
@@ -81,21 +83,13 @@ export function createCollectionRepository(db: Kysely<StoreSchema>): CollectionR
         ...(input.description !== undefined ? { description: input.description } : {}),
         ...(input.parentId !== undefined ? { parent_id: input.parentId } : {}),
       };
-      const row = await db
-        .updateTable('collections')
-        .set({ ...set, updated_at: new Date() })
-        .where('org_id', '=', orgId)
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw notFound();
-      return row;
+      return writeVersioned(db, 'collections', { orgId, id }, expected, notFound, (tx) =>
+        tx.updateTable('collections').set({ ...set, updated_at: new Date() }).where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+      );
     },
 
-    async remove(orgId, id) {
-      await db.transaction().execute(async (tx) => {
-        const row = await tx.selectFrom('collections').select('id').where('org_id', '=', orgId).where('id', '=', id).forUpdate().executeTakeFirst();
-        if (!row) throw notFound();
+    async remove(orgId, id, expected) {
+      await writeVersioned(db, 'collections', { orgId, id }, expected, notFound, async (tx) => {
         const [children, stories] = await Promise.all([
           tx.selectFrom('collections').select((eb) => eb.fn.countAll<string | number>().as('n')).where('parent_id', '=', id).executeTakeFirstOrThrow(),
           tx.selectFrom('stories').select((eb) => eb.fn.countAll<string | number>().as('n')).where('collection_id', '=', id).executeTakeFirstOrThrow(),

@@ -10,6 +10,7 @@ import { containsPattern, decodeCursor, encodeCursor } from '../store/page-curso
 import type { Kysely, Transaction } from 'kysely';
 import { InsightError } from '../errors/insight-error.ts';
 import { isUniqueViolation } from '../store/is-unique-violation.ts';
+import { claimVersion, type ExpectedVersion } from '../store/resource-version.ts';
 import type { StoreSchema, StoryRow } from '../store/store-schema.ts';
 import { checkDraft, definitionToDraft, draftToDefinition, publishDraft, randomId, readDraft, snapshotToDraft, writeDraft, type DraftStory } from './story-draft.ts';
 import { keyFromTitle, type DraftEdit } from './story-edits.ts';
@@ -57,23 +58,30 @@ export interface StoryAuthoring {
   draft(orgId: string, id: string): Promise<{ story: StoryRow; draft: DraftStory }>;
   /** A draft story with one empty page. Throws ERR_CONFLICT when the slug is taken. */
   create(orgId: string, input: NewStory): Promise<StoryRow>;
-  update(orgId: string, id: string, patch: { title?: string | undefined; description?: string | null | undefined; collectionId?: string | null | undefined }): Promise<StoryRow>;
-  remove(orgId: string, id: string): Promise<void>;
+  /**
+   * Every write below bumps the story's version, which also covers its draft's
+   * pages, cards and filters; with `expected` it applies only over that version
+   * (ERR_VERSION_CONFLICT otherwise).
+   */
+  update(orgId: string, id: string, patch: { title?: string | undefined; description?: string | null | undefined; collectionId?: string | null | undefined }, expected?: ExpectedVersion): Promise<StoryRow>;
+  remove(orgId: string, id: string, expected?: ExpectedVersion): Promise<void>;
   /** A draft copy with new ids under a new slug (shares and versions are not copied). */
   duplicate(orgId: string, id: string, input: { slug?: string | undefined; title?: string | undefined }): Promise<StoryRow>;
-  publish(orgId: string, id: string, actor: string | null): Promise<{ story: StoryRow; version: number; created: boolean }>;
-  unpublish(orgId: string, id: string): Promise<StoryRow>;
+  publish(orgId: string, id: string, actor: string | null, expected?: ExpectedVersion): Promise<{ story: StoryRow; version: number; created: boolean }>;
+  unpublish(orgId: string, id: string, expected?: ExpectedVersion): Promise<StoryRow>;
   versions(orgId: string, id: string): Promise<StoryVersion[]>;
   /** The draft as a given version published it. */
   version(orgId: string, id: string, version: number): Promise<DraftStory>;
-  /** Applies an edit to the draft, checks the whole story and saves it; returns the saved draft and the edit. */
-  edit(orgId: string, id: string, apply: (draft: DraftStory) => DraftEdit): Promise<{ draft: DraftStory; edit: DraftEdit }>;
+  /** Applies an edit to the draft, checks the whole story and saves it; returns the saved draft, the edit and the story's new version. */
+  edit(orgId: string, id: string, apply: (draft: DraftStory) => DraftEdit, expected?: ExpectedVersion): Promise<{ draft: DraftStory; edit: DraftEdit; version: number }>;
   /** Throws ERR_NOT_FOUND unless the collection belongs to the organisation. */
   checkCollection(orgId: string, collectionId: string): Promise<void>;
 }
 
 
 
+
+const storyNotFound = () => new InsightError('ERR_STORY_NOT_FOUND');
 
 const slugConflict = (slug: string) => new InsightError('ERR_CONFLICT', `A story with the slug "${slug}" already exists`, { slug });
 
@@ -85,12 +93,16 @@ const slugConflict = (slug: string) => new InsightError('ERR_CONFLICT', `A story
  * await authoring.publish(orgId, story.id, 'k_123');
  */
 export function createStoryAuthoring(db: Kysely<StoreSchema>, stories: Pick<StoryRepository, 'forget'>): StoryAuthoring {
-  async function getIn(tx: Kysely<StoreSchema> | Transaction<StoreSchema>, orgId: string, id: string, lock = false): Promise<StoryRow> {
-    let query = tx.selectFrom('stories').selectAll().where('org_id', '=', orgId).where('id', '=', id);
-    if (lock) query = query.forUpdate();
-    const row = await query.executeTakeFirst();
+  async function getIn(tx: Kysely<StoreSchema> | Transaction<StoreSchema>, orgId: string, id: string): Promise<StoryRow> {
+    const row = await tx.selectFrom('stories').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
     if (!row) throw new InsightError('ERR_STORY_NOT_FOUND');
     return row;
+  }
+
+  /** Claims the story's next version (and its row lock) in `tx`, then reads it. */
+  async function claim(tx: Transaction<StoreSchema>, orgId: string, id: string, expected: ExpectedVersion): Promise<StoryRow> {
+    await claimVersion(tx, 'stories', { orgId, id }, expected, storyNotFound);
+    return getIn(tx, orgId, id);
   }
 
   async function checkCollection(orgId: string, collectionId: string): Promise<void> {
@@ -181,11 +193,11 @@ export function createStoryAuthoring(db: Kysely<StoreSchema>, stories: Pick<Stor
       return changed(insertStory(orgId, draft, input.collectionId ?? null));
     },
 
-    async update(orgId, id, patch) {
+    async update(orgId, id, patch, expected) {
       if (patch.collectionId) await checkCollection(orgId, patch.collectionId);
       return changed(
         db.transaction().execute(async (tx) => {
-          const story = await getIn(tx, orgId, id, true);
+          const story = await claim(tx, orgId, id, expected);
           const content: { title?: string; description?: string | null; updated_at?: Date } = {};
           if (patch.title !== undefined && patch.title !== story.title) content.title = patch.title;
           if (patch.description !== undefined && patch.description !== story.description) content.description = patch.description;
@@ -198,9 +210,13 @@ export function createStoryAuthoring(db: Kysely<StoreSchema>, stories: Pick<Stor
       );
     },
 
-    async remove(orgId, id) {
-      const removed = await changed(db.deleteFrom('stories').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst());
-      if (Number(removed.numDeletedRows) === 0) throw new InsightError('ERR_STORY_NOT_FOUND');
+    async remove(orgId, id, expected) {
+      await changed(
+        db.transaction().execute(async (tx) => {
+          await claimVersion(tx, 'stories', { orgId, id }, expected, storyNotFound);
+          await tx.deleteFrom('stories').where('org_id', '=', orgId).where('id', '=', id).execute();
+        }),
+      );
     },
 
     async duplicate(orgId, id, input) {
@@ -212,10 +228,10 @@ export function createStoryAuthoring(db: Kysely<StoreSchema>, stories: Pick<Stor
       return changed(insertStory(orgId, draft, source.collection_id));
     },
 
-    async publish(orgId, id, actor) {
+    async publish(orgId, id, actor, expected) {
       return changed(
         db.transaction().execute(async (tx) => {
-          const story = await getIn(tx, orgId, id, true);
+          const story = await claim(tx, orgId, id, expected);
           const draft = checkDraft(await readDraft(tx, story));
           const { version, created } = await publishDraft(tx, draft, actor);
           return { story: await getIn(tx, orgId, id), version, created };
@@ -223,10 +239,10 @@ export function createStoryAuthoring(db: Kysely<StoreSchema>, stories: Pick<Stor
       );
     },
 
-    async unpublish(orgId, id) {
+    async unpublish(orgId, id, expected) {
       return changed(
         db.transaction().execute(async (tx) => {
-          await getIn(tx, orgId, id, true);
+          await claim(tx, orgId, id, expected);
           await tx.updateTable('stories').set({ status: 'draft', published_version: null, published_at: null, published_by: null }).where('id', '=', id).execute();
           return getIn(tx, orgId, id);
         }),
@@ -246,14 +262,14 @@ export function createStoryAuthoring(db: Kysely<StoreSchema>, stories: Pick<Stor
       return snapshotToDraft(row.definition);
     },
 
-    async edit(orgId, id, apply) {
+    async edit(orgId, id, apply, expected) {
       return changed(
         db.transaction().execute(async (tx) => {
-          const story = await getIn(tx, orgId, id, true);
+          const story = await claim(tx, orgId, id, expected);
           const edit = apply(await readDraft(tx, story));
           const draft = checkDraft(edit.draft, { ...(edit.focus ? { focus: edit.focus } : {}), ...(edit.code ? { code: edit.code } : {}) });
           await writeDraft(tx, draft);
-          return { draft, edit };
+          return { draft, edit, version: story.version };
         }),
       );
     },

@@ -162,6 +162,8 @@ export function createStoryRepository(db: Kysely<StoreSchema>, options: { ttlMs?
           await tx.updateTable('stories').set({ status: 'draft', published_version: null }).where('id', '=', existing.id).execute();
           changed = true;
         }
+        // Editors holding the story's ETag must see that the import changed it.
+        if (existing && changed) await tx.updateTable('stories').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', existing.id).execute();
         return { id: draft.id, created: !existing, changed, publishedVersion };
       });
       cache.clear();

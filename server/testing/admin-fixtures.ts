@@ -18,6 +18,7 @@ export interface AdminResponse<T = any> {
   /** The raw body, to assert what must never appear in it. */
   text: string;
   json: T;
+  headers: Headers;
 }
 
 /**
@@ -26,8 +27,8 @@ export interface AdminResponse<T = any> {
  * const { status, json } = await api('POST', '/api/connections', { name: 'pg', type: 'postgres', url });
  */
 export function adminClient(app: Hono<any>, key: string | undefined) {
-  return async function request<T = any>(method: string, path: string, body?: unknown): Promise<AdminResponse<T>> {
-    const headers = new Headers();
+  return async function request<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<AdminResponse<T>> {
+    const headers = new Headers(extraHeaders);
     if (key !== undefined) headers.set('authorization', `Bearer ${key}`);
     if (body !== undefined) headers.set('content-type', 'application/json');
     const res = await app.request(path, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
@@ -38,7 +39,7 @@ export function adminClient(app: Hono<any>, key: string | undefined) {
     } catch {
       json = undefined;
     }
-    return { status: res.status, contentType: res.headers.get('content-type'), text, json };
+    return { status: res.status, contentType: res.headers.get('content-type'), text, json, headers: res.headers };
   };
 }
 

@@ -15,12 +15,14 @@ import { isInsightError, type InsightError } from '../../errors/insight-error.ts
 import { describeRoute } from '../../ops/openapi.ts';
 import { jsonBody, queryParams } from '../json-body.ts';
 import { adminApp, idParam } from './admin-app.ts';
+import { VERSION_ERRORS, type Versioning } from './versioning.ts';
 
 export interface ConnectionRouteDeps {
   auth: MiddlewareHandler<AdminEnv>;
   connections: ConnectionRepository;
   registry: ConnectionRegistry;
   cache: ResultCache;
+  versioning: Versioning;
 }
 
 const schemaQuery = z.object({ refresh: z.enum(['0', '1', 'true', 'false']).optional() }).strict();
@@ -28,9 +30,9 @@ const schemaQuery = z.object({ refresh: z.enum(['0', '1', 'true', 'false']).opti
 const tags = ['connections'];
 describeRoute({ method: 'get', path: '/api/connections', summary: 'List connections (no credentials)', tags, auth: 'admin', permission: 'datasource:read' });
 describeRoute({ method: 'post', path: '/api/connections', summary: 'Create a connection; credentials are encrypted and never returned', tags, auth: 'admin', permission: 'db:connect', body: createConnectionSchema, status: 201, errors: ['ERR_CONFLICT', 'ERR_CONNECTION_HOST_NOT_ALLOWED'] });
-describeRoute({ method: 'get', path: '/api/connections/:id', summary: 'Read a connection (no credentials)', tags, auth: 'admin', permission: 'datasource:read', errors: ['ERR_CONNECTION_NOT_FOUND'] });
-describeRoute({ method: 'patch', path: '/api/connections/:id', summary: 'Update a connection (reopens its pool, drops its cached results)', tags, auth: 'admin', permission: 'db:connect', body: updateConnectionSchema, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED'] });
-describeRoute({ method: 'delete', path: '/api/connections/:id', summary: 'Delete a connection (closes its pool, drops its cached results)', tags, auth: 'admin', permission: 'db:connect', errors: ['ERR_CONNECTION_NOT_FOUND'] });
+describeRoute({ method: 'get', path: '/api/connections/:id', summary: 'Read a connection (no credentials)', tags, auth: 'admin', permission: 'datasource:read', errors: ['ERR_CONNECTION_NOT_FOUND'], versioned: true });
+describeRoute({ method: 'patch', path: '/api/connections/:id', summary: 'Update a connection (reopens its pool, drops its cached results)', tags, auth: 'admin', permission: 'db:connect', body: updateConnectionSchema, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED', ...VERSION_ERRORS], versioned: true });
+describeRoute({ method: 'delete', path: '/api/connections/:id', summary: 'Delete a connection (closes its pool, drops its cached results)', tags, auth: 'admin', permission: 'db:connect', errors: ['ERR_CONNECTION_NOT_FOUND', ...VERSION_ERRORS], versioned: true });
 describeRoute({ method: 'post', path: '/api/connections/:id/test', summary: 'Round trip to the database: { ok, latencyMs }', tags, auth: 'admin', permission: 'db:connect', errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED', 'ERR_DATABASE_UNAVAILABLE'] });
 describeRoute({ method: 'get', path: '/api/connections/:id/schema', summary: 'Tables, columns and keys of the connection (stored; `refresh=1` reads the database again)', tags, auth: 'admin', permission: 'datasource:read', query: schemaQuery, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED', 'ERR_DATABASE_UNAVAILABLE'] });
 
@@ -44,6 +46,7 @@ function unavailable(error: unknown): InsightError {
 
 export function connectionRoutes(deps: ConnectionRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);
+  const { versioning } = deps;
 
   /** The live connector, after checking that the connection is the caller's (the registry is keyed by id alone). */
   async function connectorOf(orgId: string, id: string): Promise<Connector> {
@@ -67,30 +70,33 @@ export function connectionRoutes(deps: ConnectionRouteDeps): Hono<AdminEnv> {
     const admin = c.get('admin');
     requirePermission(admin, 'db:connect');
     const body = await jsonBody(c.req.raw, createConnectionSchema);
-    return c.json(await deps.connections.create(admin.orgId, body), 201);
+    const view = await deps.connections.create(admin.orgId, body);
+    return versioning.json(c, view, view.version, 201);
   });
 
   app.get('/:id', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:read');
-    return c.json(await deps.connections.get(admin.orgId, idParam(c.req.param('id'))));
+    const view = await deps.connections.get(admin.orgId, idParam(c.req.param('id')));
+    return versioning.json(c, view, view.version);
   });
 
   app.patch('/:id', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'db:connect');
     const id = idParam(c.req.param('id'));
+    const expected = versioning.expected(c);
     const body = await jsonBody(c.req.raw, updateConnectionSchema);
-    const view = await deps.connections.update(admin.orgId, id, body);
+    const view = await deps.connections.update(admin.orgId, id, body, expected);
     await forget(id);
-    return c.json(view);
+    return versioning.json(c, view, view.version);
   });
 
   app.delete('/:id', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'db:connect');
     const id = idParam(c.req.param('id'));
-    await deps.connections.remove(admin.orgId, id);
+    await deps.connections.remove(admin.orgId, id, versioning.expected(c));
     await forget(id);
     return c.body(null, 204);
   });

@@ -3,7 +3,7 @@
  * preview that runs a query through the engine with test parameters the admin
  * gives explicitly, exactly as an embed token's params would be applied.
  */
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AdminEnv } from '../../auth/admin-auth.ts';
 import { requirePermission } from '../../auth/permissions.ts';
@@ -21,6 +21,7 @@ import type { DatasetRow } from '../../store/store-schema.ts';
 import { jsonBody } from '../json-body.ts';
 import { adminApp, apiKeyActor, idParam } from './admin-app.ts';
 import { queryParamsSchema } from './query-params-schema.ts';
+import { VERSION_ERRORS, type Versioning } from './versioning.ts';
 
 export interface DatasetRouteDeps {
   auth: MiddlewareHandler<AdminEnv>;
@@ -28,6 +29,7 @@ export interface DatasetRouteDeps {
   connections: ConnectionRepository;
   cache: ResultCache;
   engine: QueryEngine;
+  versioning: Versioning;
 }
 
 /** Rows a preview shows when its query sets no limit. */
@@ -85,7 +87,7 @@ function describeDatasetRoutes(): void {
     status: 201,
     errors: [...SAVE_ERRORS, 'ERR_CONFLICT'],
   });
-  describeRoute({ method: 'get', path: '/api/datasets/:id', summary: 'Read a dataset', tags, auth: 'admin', permission: 'datasource:read', errors: ['ERR_DATASET_NOT_FOUND'] });
+  describeRoute({ method: 'get', path: '/api/datasets/:id', summary: 'Read a dataset', tags, auth: 'admin', permission: 'datasource:read', errors: ['ERR_DATASET_NOT_FOUND'], versioned: true });
   describeRoute({
     method: 'put',
     path: '/api/datasets/:id',
@@ -94,9 +96,10 @@ function describeDatasetRoutes(): void {
     auth: 'admin',
     permission: 'datasource:write',
     body: datasetBodySchema,
-    errors: [...SAVE_ERRORS, 'ERR_DATASET_NOT_FOUND', 'ERR_CONFLICT'],
+    errors: [...SAVE_ERRORS, 'ERR_DATASET_NOT_FOUND', 'ERR_CONFLICT', ...VERSION_ERRORS],
+    versioned: true,
   });
-  describeRoute({ method: 'delete', path: '/api/datasets/:id', summary: 'Delete a dataset', tags, auth: 'admin', permission: 'datasource:write', status: 204, errors: ['ERR_DATASET_NOT_FOUND'] });
+  describeRoute({ method: 'delete', path: '/api/datasets/:id', summary: 'Delete a dataset', tags, auth: 'admin', permission: 'datasource:write', status: 204, errors: ['ERR_DATASET_NOT_FOUND', ...VERSION_ERRORS], versioned: true });
   describeRoute({
     method: 'post',
     path: '/api/datasets/:id/preview',
@@ -115,6 +118,8 @@ const dialectOf = (type: string): Dialect => (type === 'mysql' ? 'mysql' : 'post
 export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
   describeDatasetRoutes();
   const app = adminApp(deps.auth);
+  const { versioning } = deps;
+  const reply = (c: Context, row: DatasetRow, status?: 201) => versioning.json(c, datasetView(row), row.version, status);
 
   /** The connection must be the organisation's; the SQL and policy must make sense in its dialect. */
   const checkSaved = async (orgId: string, body: DatasetDefinition) => {
@@ -135,31 +140,32 @@ export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
     requirePermission(admin, 'datasource:write');
     const body = await jsonBody(c.req.raw, datasetBodySchema);
     await checkSaved(admin.orgId, body);
-    return c.json(datasetView(await deps.datasets.create(admin.orgId, body)), 201);
+    return reply(c, await deps.datasets.create(admin.orgId, body), 201);
   });
 
   app.get('/:id', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:read');
-    return c.json(datasetView(await deps.datasets.getById(admin.orgId, idParam(c.req.param('id')))));
+    return reply(c, await deps.datasets.getById(admin.orgId, idParam(c.req.param('id'))));
   });
 
   app.put('/:id', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:write');
     const id = idParam(c.req.param('id'));
+    const expected = versioning.expected(c);
     const body = await jsonBody(c.req.raw, datasetBodySchema);
     await checkSaved(admin.orgId, body);
-    const row = await deps.datasets.update(admin.orgId, id, body);
+    const row = await deps.datasets.update(admin.orgId, id, body, expected);
     await forget(id);
-    return c.json(datasetView(row));
+    return reply(c, row);
   });
 
   app.delete('/:id', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:write');
     const id = idParam(c.req.param('id'));
-    await deps.datasets.remove(admin.orgId, id);
+    await deps.datasets.remove(admin.orgId, id, versioning.expected(c));
     await forget(id);
     return c.body(null, 204);
   });

@@ -12,22 +12,25 @@ import type { Identity } from '../../identity/identity.ts';
 import { jsonBody } from '../json-body.ts';
 import { adminApp, auditBefore, idParam } from './admin-app.ts';
 import { describeRoute } from '../../ops/openapi.ts';
+import { VERSION_ERRORS, type Versioning } from './versioning.ts';
 
 describeRoute({ method: 'get', path: '/api/embed-keys', summary: 'Embed signing keys (kid = id; never the secret)', tags: ['embed-keys'], auth: 'admin', permission: 'system:config' });
 describeRoute({ method: 'post', path: '/api/embed-keys', summary: 'Create an embed key; the secret is in this answer only', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: createEmbedKeySchema, status: 201 });
 describeRoute({ method: 'post', path: '/api/embed-keys/revoked-tokens', summary: 'Revoke one embed token by its jti until its exp', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: revokeTokenSchema, status: 201 });
-describeRoute({ method: 'get', path: '/api/embed-keys/:id', summary: 'One embed key', tags: ['embed-keys'], auth: 'admin', permission: 'system:config' });
-describeRoute({ method: 'patch', path: '/api/embed-keys/:id', summary: 'Change name, allowed origins or maximum token lifetime', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: updateEmbedKeySchema });
-describeRoute({ method: 'delete', path: '/api/embed-keys/:id', summary: 'Revoke an embed key (its tokens stop verifying)', tags: ['embed-keys'], auth: 'admin', permission: 'system:config' });
+describeRoute({ method: 'get', path: '/api/embed-keys/:id', summary: 'One embed key', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', versioned: true });
+describeRoute({ method: 'patch', path: '/api/embed-keys/:id', summary: 'Change name, allowed origins or maximum token lifetime', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', body: updateEmbedKeySchema, errors: VERSION_ERRORS, versioned: true });
+describeRoute({ method: 'delete', path: '/api/embed-keys/:id', summary: 'Revoke an embed key (its tokens stop verifying)', tags: ['embed-keys'], auth: 'admin', permission: 'system:config', errors: VERSION_ERRORS, versioned: true });
 
 export interface EmbedKeyRouteDeps {
   auth: MiddlewareHandler<AdminEnv>;
   identity: Identity;
+  versioning: Versioning;
 }
 
 export function embedKeyRoutes(deps: EmbedKeyRouteDeps): Hono<AdminEnv> {
   const { embedKeys } = deps.identity;
   const app = adminApp(deps.auth);
+  const { versioning } = deps;
 
   app.get('/', async (c) => {
     const admin = c.get('admin');
@@ -39,7 +42,8 @@ export function embedKeyRoutes(deps: EmbedKeyRouteDeps): Hono<AdminEnv> {
     const admin = c.get('admin');
     requirePermission(admin, 'system:config');
     const body = await jsonBody(c.req.raw, createEmbedKeySchema);
-    return c.json(await embedKeys.create(admin.orgId, body), 201);
+    const key = await embedKeys.create(admin.orgId, body);
+    return versioning.json(c, key, key.version, 201);
   });
 
   // Before '/:id' routes: a token id, not a key.
@@ -54,16 +58,19 @@ export function embedKeyRoutes(deps: EmbedKeyRouteDeps): Hono<AdminEnv> {
   app.get('/:id', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'system:config');
-    return c.json(await embedKeys.get(admin.orgId, idParam(c.req.param('id'))));
+    const key = await embedKeys.get(admin.orgId, idParam(c.req.param('id')));
+    return versioning.json(c, key, key.version);
   });
 
   app.patch('/:id', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'system:config');
     const id = idParam(c.req.param('id'));
+    const expected = versioning.expected(c);
     const body = await jsonBody(c.req.raw, updateEmbedKeySchema);
     auditBefore(c, await embedKeys.get(admin.orgId, id));
-    return c.json(await embedKeys.update(admin.orgId, id, body));
+    const key = await embedKeys.update(admin.orgId, id, body, expected);
+    return versioning.json(c, key, key.version);
   });
 
   app.delete('/:id', async (c) => {
@@ -71,7 +78,7 @@ export function embedKeyRoutes(deps: EmbedKeyRouteDeps): Hono<AdminEnv> {
     requirePermission(admin, 'system:config');
     const id = idParam(c.req.param('id'));
     auditBefore(c, await embedKeys.get(admin.orgId, id));
-    await embedKeys.revoke(admin.orgId, id);
+    await embedKeys.revoke(admin.orgId, id, versioning.expected(c));
     return c.body(null, 204);
   });
 

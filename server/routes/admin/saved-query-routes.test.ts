@@ -48,6 +48,7 @@ describe('/api/saved-queries CRUD', () => {
       // Stored as zod gave it back: defaults filled in.
       query: { ...REVENUE_BY_REGION.query, filters: [] },
       cacheTtlSeconds: 60,
+      version: 1,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -65,7 +66,7 @@ describe('/api/saved-queries CRUD', () => {
     // PUT replaces the whole definition, the kind included.
     const replaced = await api('PUT', `/api/saved-queries/${id}`, sqlQuery('Tents by region', TENTS_SQL));
     expect(replaced.status).toBe(200);
-    expect(replaced.json).toMatchObject({ id, name: 'Tents by region', description: null, kind: 'sql', connectionId: DEMO_CONNECTION_ID, sql: TENTS_SQL, cacheTtlSeconds: null, createdAt: created.json.createdAt });
+    expect(replaced.json).toMatchObject({ id, name: 'Tents by region', description: null, kind: 'sql', connectionId: DEMO_CONNECTION_ID, sql: TENTS_SQL, cacheTtlSeconds: null, version: 2, createdAt: created.json.createdAt });
     expect(replaced.json).not.toHaveProperty('query');
     expect(Date.parse(replaced.json.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.json.updatedAt));
     expect((await api('GET', `/api/saved-queries/${id}`)).json).toEqual(replaced.json);

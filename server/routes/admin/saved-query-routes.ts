@@ -4,7 +4,7 @@
  * query that could never run is refused then; a run goes through the engine
  * with the parameters the admin gives, exactly as `/api/queries` would.
  */
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AdminEnv } from '../../auth/admin-auth.ts';
 import { requirePermission } from '../../auth/permissions.ts';
@@ -20,6 +20,7 @@ import { describeRoute } from '../../ops/openapi.ts';
 import { jsonBody, queryParams } from '../json-body.ts';
 import { adminApp, apiKeyActor, idParam } from './admin-app.ts';
 import { queryParamsSchema } from './query-params-schema.ts';
+import { VERSION_ERRORS, type Versioning } from './versioning.ts';
 
 export interface SavedQueryRouteDeps {
   auth: MiddlewareHandler<AdminEnv>;
@@ -28,6 +29,7 @@ export interface SavedQueryRouteDeps {
   connections: ConnectionRepository;
   registry: ConnectionRegistry;
   engine: QueryEngine;
+  versioning: Versioning;
 }
 
 const listQuery = z
@@ -44,9 +46,9 @@ const tags = ['saved queries'];
 const notFound = ['ERR_SAVED_QUERY_NOT_FOUND'] as const;
 describeRoute({ method: 'get', path: '/api/saved-queries', summary: 'List saved queries (search by name, cursor paging): { items, nextCursor }', tags, auth: 'admin', permission: 'datasource:read', query: listQuery });
 describeRoute({ method: 'post', path: '/api/saved-queries', summary: 'Save a structured query or SQL over datasets (SQL is checked by the guard now)', tags, auth: 'admin', permission: 'datasource:write', body: savedQueryDefinitionSchema, status: 201, errors: ['ERR_DATASET_NOT_FOUND', 'ERR_CONNECTION_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_CONFLICT'] });
-describeRoute({ method: 'get', path: '/api/saved-queries/:id', summary: 'Read a saved query', tags, auth: 'admin', permission: 'datasource:read', errors: [...notFound] });
-describeRoute({ method: 'put', path: '/api/saved-queries/:id', summary: 'Replace a saved query (SQL is checked by the guard again)', tags, auth: 'admin', permission: 'datasource:write', body: savedQueryDefinitionSchema, errors: [...notFound, 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_CONFLICT'] });
-describeRoute({ method: 'delete', path: '/api/saved-queries/:id', summary: 'Delete a saved query', tags, auth: 'admin', permission: 'datasource:write', errors: [...notFound] });
+describeRoute({ method: 'get', path: '/api/saved-queries/:id', summary: 'Read a saved query', tags, auth: 'admin', permission: 'datasource:read', errors: [...notFound], versioned: true });
+describeRoute({ method: 'put', path: '/api/saved-queries/:id', summary: 'Replace a saved query (SQL is checked by the guard again)', tags, auth: 'admin', permission: 'datasource:write', body: savedQueryDefinitionSchema, errors: [...notFound, 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_CONFLICT', ...VERSION_ERRORS], versioned: true });
+describeRoute({ method: 'delete', path: '/api/saved-queries/:id', summary: 'Delete a saved query', tags, auth: 'admin', permission: 'datasource:write', errors: [...notFound, ...VERSION_ERRORS], versioned: true });
 describeRoute({ method: 'post', path: '/api/saved-queries/:id/run', summary: 'Run a saved query with row policy params: { columns, rows, rowCount, truncated, fromCache, executionMs }', tags, auth: 'admin', permission: 'db:query', body: runBody, errors: [...notFound, 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE'] });
 
 export function savedQueryView(row: SavedQueryRow) {
@@ -57,6 +59,7 @@ export function savedQueryView(row: SavedQueryRow) {
     kind: row.kind,
     ...(row.kind === 'structured' ? { query: row.query } : { connectionId: row.connection_id, sql: row.sql }),
     cacheTtlSeconds: row.cache_ttl_seconds,
+    version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -65,6 +68,8 @@ export function savedQueryView(row: SavedQueryRow) {
 export function savedQueryRoutes(deps: SavedQueryRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);
   const checkDeps = { datasets: deps.datasets, connections: deps.connections, registry: deps.registry };
+  const { versioning } = deps;
+  const reply = (c: Context, row: SavedQueryRow, status?: 201) => versioning.json(c, savedQueryView(row), row.version, status);
 
   app.get('/', async (c) => {
     const admin = c.get('admin');
@@ -79,13 +84,13 @@ export function savedQueryRoutes(deps: SavedQueryRouteDeps): Hono<AdminEnv> {
     requirePermission(admin, 'datasource:write');
     const body = await jsonBody(c.req.raw, savedQueryDefinitionSchema);
     await checkSavedQuery(checkDeps, admin.orgId, body);
-    return c.json(savedQueryView(await deps.savedQueries.create(admin.orgId, body)), 201);
+    return reply(c, await deps.savedQueries.create(admin.orgId, body), 201);
   });
 
   app.get('/:id', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:read');
-    return c.json(savedQueryView(await deps.savedQueries.get(admin.orgId, idParam(c.req.param('id')))));
+    return reply(c, await deps.savedQueries.get(admin.orgId, idParam(c.req.param('id'))));
   });
 
   app.put('/:id', async (c) => {
@@ -94,15 +99,16 @@ export function savedQueryRoutes(deps: SavedQueryRouteDeps): Hono<AdminEnv> {
     const id = idParam(c.req.param('id'));
     // An unknown id (or another organisation's) answers 404 whatever the body says.
     await deps.savedQueries.get(admin.orgId, id);
+    const expected = versioning.expected(c);
     const body = await jsonBody(c.req.raw, savedQueryDefinitionSchema);
     await checkSavedQuery(checkDeps, admin.orgId, body);
-    return c.json(savedQueryView(await deps.savedQueries.update(admin.orgId, id, body)));
+    return reply(c, await deps.savedQueries.update(admin.orgId, id, body, expected));
   });
 
   app.delete('/:id', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:write');
-    await deps.savedQueries.remove(admin.orgId, idParam(c.req.param('id')));
+    await deps.savedQueries.remove(admin.orgId, idParam(c.req.param('id')), versioning.expected(c));
     return c.body(null, 204);
   });
 

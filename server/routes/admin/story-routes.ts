@@ -18,17 +18,20 @@ import { createStoryAccess } from '../../stories/story-access.ts';
 import { createStoryAuthoring } from '../../stories/story-authoring.ts';
 import { cardDefinitionSchema, filterDefinitionSchema, storyDefinitionSchema } from '../../stories/story-definition.ts';
 import type { DraftStory } from '../../stories/story-draft.ts';
+import type { DraftEdit } from '../../stories/story-edits.ts';
 import { addCard, addFilter, addPage, removeCard, removeFilter, removePage, reorderCards, reorderPages, updateCard, updateFilter, updatePage } from '../../stories/story-edits.ts';
 import type { StoryRepository } from '../../stories/story-repository.ts';
 import { createStoryShares, SHARE_LEVELS, type StoryShare } from '../../stories/story-shares.ts';
 import { jsonBody, queryParams, validationError } from '../json-body.ts';
 import { adminApp, idParam } from './admin-app.ts';
 import { ownRecord } from '../../schema/own-record.ts';
+import type { Versioning } from './versioning.ts';
 
 export interface StoryRouteDeps {
   auth: MiddlewareHandler<AdminEnv>;
   db: Kysely<StoreSchema>;
   stories: StoryRepository;
+  versioning: Versioning;
 }
 
 const id = z.string().min(1).max(100);
@@ -96,7 +99,7 @@ const ROUTES: Array<[HttpMethod, string, string, string, z.ZodType?, z.ZodType?]
   ['patch', `${S}/:id`, 'Change title, description or collection', 'story:edit', storyPatch],
   ['delete', `${S}/:id`, 'Delete the story (viewers lose it at once)', 'story:delete'],
   ['post', `${S}/:id/duplicate`, 'A draft copy with new ids under a new slug', 'story:create', duplicateBody],
-  ['post', `${S}/:id/publish`, 'Make the draft the version viewers see (a new version unless unchanged)', 'story:publish'],
+  ['post', `${S}/:id/publish`, 'Make the draft the version viewers see (a new version unless unchanged); answers `version`, the published version, and the story\'s ETag', 'story:publish'],
   ['post', `${S}/:id/unpublish`, 'Take the story away from viewers', 'story:publish'],
   ['get', `${S}/:id/versions`, 'Published versions, newest first', 'datasource:read'],
   ['get', `${S}/:id/export`, 'The story definition (`?version=published` for the version viewers see)', 'datasource:read', undefined, exportQuery],
@@ -117,8 +120,21 @@ const ROUTES: Array<[HttpMethod, string, string, string, z.ZodType?, z.ZodType?]
 ];
 /** Routes that answer 201 with what they created. */
 const creates = (method: HttpMethod, path: string) => method === 'post' && (path === S || /\/(pages|cards|filters|duplicate)$/.test(path));
+/** Routes on one story's version: the story, its draft's pages, cards and filters, publishing (not versions, export, shares or copies). */
+const versioned = (path: string) => path.startsWith(`${S}/:id`) && !/\/(versions|export|shares|duplicate)(\/|$)/.test(path);
 for (const [method, path, summary, permission, body, query] of ROUTES) {
-  describeRoute({ method, path, summary, tags: ['stories'], auth: 'admin', permission, ...(creates(method, path) ? { status: 201 } : {}), ...(body ? { body } : {}), ...(query ? { query } : {}) });
+  describeRoute({
+    method,
+    path,
+    summary,
+    tags: ['stories'],
+    auth: 'admin',
+    permission,
+    ...(creates(method, path) ? { status: 201 } : {}),
+    ...(body ? { body } : {}),
+    ...(query ? { query } : {}),
+    ...(versioned(path) ? { versioned: true } : {}),
+  });
 }
 
 export function storySummary(row: StoryRow) {
@@ -128,6 +144,8 @@ export function storySummary(row: StoryRow) {
     title: row.title,
     description: row.description,
     status: row.status,
+    /** Bumped by every change to the story or its draft's pages, cards and filters; the ETag is this number in quotes. */
+    version: row.version,
     collectionId: row.collection_id,
     publishedVersion: row.published_version,
     publishedAt: row.published_at?.toISOString() ?? null,
@@ -168,6 +186,24 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
   /** The role's permission org-wide, or a user's share of this story at the level (see story-access.ts). */
   const allow = (c: Context<AdminEnv>, level: ShareLevel, permission: Permission) => access.require(c.get('admin'), storyId(c), level, permission);
   const param = (c: Context<AdminEnv>, name: string) => idParam(c.req.param(name));
+  const { versioning } = deps;
+
+  /**
+   * Edits the draft over the If-Match version and sets the story's new ETag.
+   * Pages, cards and filters share the story's version: every edit checks and
+   * rewrites the whole draft, so that is the unit two editors can conflict on.
+   */
+  async function editDraft(c: Context<AdminEnv>, apply: (draft: DraftStory) => DraftEdit) {
+    const { draft, edit, version } = await authoring.edit(c.get('admin').orgId, storyId(c), apply, versioning.expected(c));
+    versioning.tag(c, version);
+    return { draft, edit };
+  }
+
+  /** The story with its draft, tagged with its ETag. */
+  async function detailReply(c: Context<AdminEnv>, id: string, status?: 201) {
+    const body = await detail(c.get('admin').orgId, id);
+    return versioning.json(c, body, body.version, status);
+  }
 
   /** Importing or creating from a definition: publishing (or taking a published story away) needs story:publish too. */
   async function importAs(c: Context<AdminEnv>, definition: unknown, options: { mustBeNew: boolean }) {
@@ -201,13 +237,13 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     const body = await jsonBody(c.req.raw, ownRecord(z.string(), z.unknown()));
     if ('pages' in body) {
       const result = await importAs(c, body, { mustBeNew: true });
-      return c.json(await detail(admin.orgId, result.id), 201);
+      return detailReply(c, result.id, 201);
     }
     requirePermission(admin, 'story:create');
     const parsed = newStoryBody.safeParse(body);
     if (!parsed.success) throw validationError(parsed.error, 'The body is not valid');
     const story = await authoring.create(admin.orgId, parsed.data);
-    return c.json(await detail(admin.orgId, story.id), 201);
+    return detailReply(c, story.id, 201);
   });
 
   app.post('/import', async (c) => {
@@ -217,9 +253,8 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
   });
 
   app.get('/:id', async (c) => {
-    const admin = c.get('admin');
     await allow(c, 'view', 'datasource:read');
-    return c.json(await detail(admin.orgId, storyId(c)));
+    return detailReply(c, storyId(c));
   });
 
   app.patch('/:id', async (c) => {
@@ -228,13 +263,14 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const patch = await jsonBody(c.req.raw, storyPatch);
-    return c.json(storySummary(await authoring.update(admin.orgId, id, patch)));
+    const story = await authoring.update(admin.orgId, id, patch, versioning.expected(c));
+    return versioning.json(c, storySummary(story), story.version);
   });
 
   app.delete('/:id', async (c) => {
     const admin = c.get('admin');
     await allow(c, 'admin', 'story:delete');
-    await authoring.remove(admin.orgId, storyId(c));
+    await authoring.remove(admin.orgId, storyId(c), versioning.expected(c));
     return c.body(null, 204);
   });
 
@@ -245,20 +281,22 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const copy = await authoring.duplicate(admin.orgId, id, await jsonBody(c.req.raw, duplicateBody));
-    return c.json(await detail(admin.orgId, copy.id), 201);
+    return detailReply(c, copy.id, 201);
   });
 
   app.post('/:id/publish', async (c) => {
     const admin = c.get('admin');
     await allow(c, 'admin', 'story:publish');
-    const { story, version, created } = await authoring.publish(admin.orgId, storyId(c), admin.keyId);
-    return c.json({ ...storySummary(story), version, created });
+    const { story, version, created } = await authoring.publish(admin.orgId, storyId(c), admin.keyId, versioning.expected(c));
+    // Here `version` stays the published version it always was; the story's own version is in the ETag.
+    return versioning.json(c, { ...storySummary(story), version, created }, story.version);
   });
 
   app.post('/:id/unpublish', async (c) => {
     const admin = c.get('admin');
     await allow(c, 'admin', 'story:publish');
-    return c.json(storySummary(await authoring.unpublish(admin.orgId, storyId(c))));
+    const story = await authoring.unpublish(admin.orgId, storyId(c), versioning.expected(c));
+    return versioning.json(c, storySummary(story), story.version);
   });
 
   app.get('/:id/versions', async (c) => {
@@ -282,7 +320,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const body = await jsonBody(c.req.raw, pageBody);
-    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => addPage(d, body));
+    const { draft, edit } = await editDraft(c, (d) => addPage(d, body));
     return c.json(pageView(draft, edit.id), 201);
   });
 
@@ -292,7 +330,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { order } = await jsonBody(c.req.raw, orderBody);
-    const { draft } = await authoring.edit(admin.orgId, id, (d) => reorderPages(d, order));
+    const { draft } = await editDraft(c, (d) => reorderPages(d, order));
     return c.json({ pages: draft.pages.map((p) => ({ id: p.id, key: p.key, title: p.title })) });
   });
 
@@ -302,14 +340,14 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const body = await jsonBody(c.req.raw, pagePatch);
-    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => updatePage(d, param(c, 'pageId'), body));
+    const { draft, edit } = await editDraft(c, (d) => updatePage(d, param(c, 'pageId'), body));
     return c.json(pageView(draft, edit.id));
   });
 
   app.delete('/:id/pages/:pageId', async (c) => {
     const admin = c.get('admin');
     await allow(c, 'edit', 'story:edit');
-    await authoring.edit(admin.orgId, storyId(c), (d) => removePage(d, param(c, 'pageId')));
+    await editDraft(c, (d) => removePage(d, param(c, 'pageId')));
     return c.body(null, 204);
   });
 
@@ -320,7 +358,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { position: at, ...card } = await jsonBody(c.req.raw, cardBody);
-    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => addCard(d, param(c, 'pageId'), card, at));
+    const { draft, edit } = await editDraft(c, (d) => addCard(d, param(c, 'pageId'), card, at));
     return c.json(cardView(draft, edit.id as string), 201);
   });
 
@@ -331,7 +369,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await authoring.get(admin.orgId, id);
     const { order } = await jsonBody(c.req.raw, orderBody);
     const pageId = param(c, 'pageId');
-    const { draft } = await authoring.edit(admin.orgId, id, (d) => reorderCards(d, pageId, order));
+    const { draft } = await editDraft(c, (d) => reorderCards(d, pageId, order));
     return c.json(pageView(draft, pageId));
   });
 
@@ -341,14 +379,14 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { pageId, position: at, ...patch } = await jsonBody(c.req.raw, cardPatch);
-    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => updateCard(d, param(c, 'cardId'), patch, { pageId, position: at }));
+    const { draft, edit } = await editDraft(c, (d) => updateCard(d, param(c, 'cardId'), patch, { pageId, position: at }));
     return c.json(cardView(draft, edit.id as string));
   });
 
   app.delete('/:id/cards/:cardId', async (c) => {
     const admin = c.get('admin');
     await allow(c, 'edit', 'story:edit');
-    await authoring.edit(admin.orgId, storyId(c), (d) => removeCard(d, param(c, 'cardId')));
+    await editDraft(c, (d) => removeCard(d, param(c, 'cardId')));
     return c.body(null, 204);
   });
 
@@ -359,7 +397,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { position: at, ...filter } = await jsonBody(c.req.raw, filterBody);
-    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => addFilter(d, filter, at));
+    const { draft, edit } = await editDraft(c, (d) => addFilter(d, filter, at));
     return c.json(filterView(draft, edit.id), 201);
   });
 
@@ -369,14 +407,14 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
     const { position: at, ...patch } = await jsonBody(c.req.raw, filterPatch);
-    const { draft, edit } = await authoring.edit(admin.orgId, id, (d) => updateFilter(d, param(c, 'filterId'), patch, at));
+    const { draft, edit } = await editDraft(c, (d) => updateFilter(d, param(c, 'filterId'), patch, at));
     return c.json(filterView(draft, edit.id));
   });
 
   app.delete('/:id/filters/:filterId', async (c) => {
     const admin = c.get('admin');
     await allow(c, 'edit', 'story:edit');
-    await authoring.edit(admin.orgId, storyId(c), (d) => removeFilter(d, param(c, 'filterId')));
+    await editDraft(c, (d) => removeFilter(d, param(c, 'filterId')));
     return c.body(null, 204);
   });
 
