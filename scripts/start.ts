@@ -35,8 +35,16 @@ async function ensureEmbedBuild(): Promise<void> {
   if (built > sources) return;
   console.log('[insight] building the embed script…');
   const { build } = await import('vite');
-  await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
-  await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn', mode: 'script' });
+  // Vite sets NODE_ENV=production in this process while it builds; the server started next
+  // would read that as production mode and refuse the demo's defaults. Put back what the user set.
+  const nodeEnv = process.env.NODE_ENV;
+  try {
+    await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+    await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn', mode: 'script' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 const started = Date.now();
