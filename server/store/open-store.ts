@@ -8,7 +8,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { createPGliteDialect } from './pglite-dialect.ts';
 import type { StoreSchema } from './store-schema.ts';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
-import { Migrator } from 'kysely/migration';
+import { Migrator } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStoryRepository } from '../../stories/story-repository.ts';
 import { openStore } from '../open-store.ts';
