@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const sdkSources = fileURLToPath(new URL('./sdk/', import.meta.url));
+
 export default defineConfig({
+  // The SDK package resolves to its sources here, as in tsconfig.json's paths.
+  resolve: {
+    alias: [
+      { find: /^@insight-engine\/sdk$/, replacement: `${sdkSources}index.ts` },
+      { find: /^@insight-engine\/sdk\/(.+)$/, replacement: `${sdkSources}$1.ts` },
+    ],
+  },
   test: {
     include: ['server/**/*.test.ts', 'sdk/**/*.test.ts', 'demo/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'embed/**'],

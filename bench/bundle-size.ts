@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const dir = path.resolve('dist/embed');
+const dir = path.resolve('embed/dist');
 const entry = path.join(dir, 'insight-embed.js');
 const STANDALONE = ['insight-sdk.js', 'insight-iframe.js'];
 

@@ -58,13 +58,13 @@ export async function runAll(): Promise<string> {
   const started = performance.now();
 
   await section('bundle size', () => {
-    if (!existsSync('dist/embed/insight-embed.js')) {
-      console.log('dist/embed is missing: npx vite build…');
-      const build = spawnSync('npx', ['vite', 'build'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    if (!existsSync('embed/dist/insight-embed.js')) {
+      console.log('embed/dist is missing: npm run build -w @insight-engine/embed…');
+      const build = spawnSync('npm', ['run', 'build', '-w', '@insight-engine/embed'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
       if (build.status !== 0) throw new Error(`vite build failed: ${build.stderr.slice(-300)}`);
     }
     const sizes = bundleSizes();
-    const builtAt = statSync('dist/embed/insight-embed.js').mtime.toISOString().slice(0, 16).replace('T', ' ');
+    const builtAt = statSync('embed/dist/insight-embed.js').mtime.toISOString().slice(0, 16).replace('T', ' ');
     add({ bench: 'bundle size', figure: 'initial script, gzipped', measured: kb(sizes.initial.gzip), baseline: `raw ${kb(sizes.initial.raw)}; built ${builtAt} UTC`, target: '≤ 40 KB', verdict: sizes.initial.gzip <= 40 * 1024 ? 'pass' : 'short' });
     add({ bench: 'bundle size', figure: 'lazy chunks (Vega), gzipped', measured: kb(sizes.lazyGzipTotal), baseline: `${sizes.lazy.length} chunk${sizes.lazy.length === 1 ? '' : 's'}`, target: '—', verdict: 'info' });
   });

@@ -10,7 +10,7 @@
  *
  * The baseline of the same run is the host page alone (navigation to its
  * `load` event), which InsightEngine cannot make faster.
- * `node --import tsx bench/story-paint.ts` (needs `npm run build` output in dist/).
+ * `node --import tsx bench/story-paint.ts` (needs the built components in embed/dist: `npm install` builds them).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -37,15 +37,15 @@ const ROUNDS = 5;
 
 export async function benchStoryPaint(options: { log?: (line: string) => void } = {}): Promise<PaintFigures> {
   const log = options.log ?? (() => undefined);
-  if (!existsSync('dist/embed/insight-embed.js')) {
-    log('dist/embed is missing: npx vite build…');
-    const build = spawnSync('npx', ['vite', 'build'], { stdio: 'inherit' });
+  if (!existsSync('embed/dist/insight-embed.js')) {
+    log('embed/dist is missing: npm run build -w @insight-engine/embed…');
+    const build = spawnSync('npm', ['run', 'build', '-w', '@insight-engine/embed'], { stdio: 'inherit' });
     if (build.status !== 0) throw new Error('vite build failed');
   }
   // The full demo warehouse, kept between runs in a folder of its own (seeding takes ~20 s once).
   const config = { ...loadConfig({ ...process.env, INSIGHT_DATA_DIR: path.join(os.tmpdir(), 'insight-bench-paint'), INSIGHT_DEMO: '1' }), rateLimit: BENCH_RATE_LIMIT };
   const services = await createServices(config);
-  const api = await listen(createApp(services, { staticDir: path.resolve('dist/embed') }).fetch);
+  const api = await listen(createApp(services, { staticDir: path.resolve('embed/dist') }).fetch);
   const demo = await listen(createDemoHost({ insightUrl: api.url, embedSecret: config.embedSecret }).fetch);
   const browser = await launchBrowser();
   try {

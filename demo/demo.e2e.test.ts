@@ -1,14 +1,17 @@
 /**
  * The demo as a newcomer sees it, and the embedding paths a host uses: the
- * embed script, the SDK script and the iframe bootstrap built by vite once,
+ * components and SDK packages packed by `npm pack` (which builds them) as a
+ * host installs them, the README's node, React and Vue blocks run against them,
  * the InsightEngine server, the demo host app on its own origin, and one real
  * headless Chromium for every page: tags (a), SDK calls (b), iframe (c), a
  * host filter bar driving two stories (d), the iframe's framing and message
  * rules, the React and Vue snippets, and the built files in a bare page.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import type { Browser, Frame, Page } from 'puppeteer-core';
@@ -20,6 +23,7 @@ import { createTestServer, TEST_EMBED_SECRET, type TestServer } from '../server/
 import { signEmbedToken } from '../sdk/node.ts';
 import { launchBrowser, listen, readStories, settled, waitFor, type Listening } from './e2e-kit.ts';
 import { createDemoHost } from './host-server.ts';
+import { installIntoHostProject, packPackage, readmeBlock, unpackPackage } from './pack-packages.ts';
 
 let outDir: string;
 let insight: TestServer;
@@ -34,17 +38,35 @@ let stranger: Listening;
 
 const html = (body: string, head = '') => `<!doctype html><html lang="en"><head><meta charset="utf-8" />${head}</head><body>${body}</body></html>`;
 
+/** Where the packed packages land: the components package unpacked, and a host project with the SDK installed. */
+let embedPackage: string;
+let hostProject: string;
+
 async function buildAll(dir: string) {
-  const config = path.resolve('vite.config.ts');
   const quiet = { logLevel: 'error' as const };
-  await build({ ...quiet, configFile: config, build: { outDir: path.join(dir, 'embed'), emptyOutDir: true, sourcemap: false } });
-  await build({ ...quiet, configFile: config, mode: 'script', build: { outDir: path.join(dir, 'embed'), emptyOutDir: false, sourcemap: false } });
-  await build({ ...quiet, configFile: config, mode: 'sdk', build: { outDir: path.join(dir, 'sdk'), emptyOutDir: true, sourcemap: false } });
-  // The framework snippets as an app of the host would bundle them, the SDK taken from this repository.
+  // Sequential: each pack builds its package, and the machine's cores are shared.
+  const sdk = await packPackage('sdk', path.join(dir, 'packs'));
+  const embed = await packPackage('embed', path.join(dir, 'packs'));
+  embedPackage = await unpackPackage(embed.tarball, path.join(dir, 'embed-package'));
+  hostProject = path.join(dir, 'host');
+  // The SDK has no dependencies: its tarball installs without the registry.
+  await installIntoHostProject(hostProject, [sdk.tarball], { offline: true });
+  // The README's React and Vue blocks, next to the demo's entry files, as a host app bundles them.
+  for (const [name, marker, file, main] of [
+    ['react', 'React (built and rendered', 'insight-story.tsx', 'main.tsx'],
+    ['vue', 'Vue 3 (built and rendered', 'insight-story.ts', 'main.ts'],
+  ] as const) {
+    mkdirSync(path.join(hostProject, name), { recursive: true });
+    writeFileSync(path.join(hostProject, name, file), readmeBlock(marker));
+    copyFileSync(path.resolve('demo/frameworks', name, main), path.join(hostProject, name, main));
+  }
+  const fromRepo = (name: string) => path.resolve('node_modules', name);
   await build({
     ...quiet,
     configFile: false,
-    resolve: { alias: { 'insight-engine/sdk': path.resolve('sdk/index.ts') } },
+    root: hostProject,
+    // The host project installed only the SDK; the frameworks come from this repository.
+    resolve: { alias: { 'react-dom': fromRepo('react-dom'), react: fromRepo('react'), vue: fromRepo('vue') } },
     // The test runner sets NODE_ENV=test, which would otherwise select React's development JSX runtime.
     oxc: { jsx: { runtime: 'automatic', development: false } },
     define: { 'process.env.NODE_ENV': '"production"', __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' },
@@ -53,7 +75,7 @@ async function buildAll(dir: string) {
       emptyOutDir: true,
       sourcemap: false,
       target: 'es2022',
-      lib: { entry: { react: path.resolve('demo/frameworks/react/main.tsx'), vue: path.resolve('demo/frameworks/vue/main.ts') }, formats: ['es'] },
+      lib: { entry: { react: path.join(hostProject, 'react/main.tsx'), vue: path.join(hostProject, 'vue/main.ts') }, formats: ['es'] },
       rollupOptions: { output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
     },
   });
@@ -83,7 +105,7 @@ function harnessApp(): Hono {
     app.get(`/fw/${name}`, (c) => c.html(`<!doctype html><html lang="en" data-insight-server="${api.url}"><head><meta charset="utf-8" /><script type="module" src="/fw-build/${name}.js"></script></head><body><div id="app"></div></body></html>`));
   }
   app.use('/fw-build/*', serveStatic({ root: path.join(outDir, 'frameworks'), rewriteRequestPath: (p) => p.replace(/^\/fw-build/, '') }));
-  app.use('/sdk-dist/*', serveStatic({ root: path.join(outDir, 'sdk'), rewriteRequestPath: (p) => p.replace(/^\/sdk-dist/, '') }));
+  app.use('/sdk-dist/*', serveStatic({ root: path.join(hostProject, 'node_modules/@insight-engine/sdk/dist'), rewriteRequestPath: (p) => p.replace(/^\/sdk-dist/, '') }));
   // The demo host's backend (tokens per tenant) behind the test pages.
   app.route('/', createDemoHost({ insightUrl: api.url, embedSecret: TEST_EMBED_SECRET }));
   return app;
@@ -137,9 +159,9 @@ beforeAll(async () => {
   outDir = mkdtempSync(path.join(os.tmpdir(), 'insight-demo-build-'));
   const started = Date.now();
   await buildAll(outDir);
-  console.log(`[demo] built the embed script, SDK, iframe bootstrap and framework snippets in ${Date.now() - started} ms`);
+  console.log(`[demo] packed the components and SDK, installed the SDK in a host project and built the README's framework blocks in ${Date.now() - started} ms`);
   insight = await createTestServer();
-  api = await listen(createApp(insight.services, { staticDir: path.join(outDir, 'embed') }).fetch);
+  api = await listen(createApp(insight.services, { staticDir: path.join(embedPackage, 'dist') }).fetch);
   demo = await listen(createDemoHost({ insightUrl: api.url, embedSecret: TEST_EMBED_SECRET }).fetch);
   harness = await listen(harnessApp().fetch);
   stranger = await listen(strangerApp().fetch);
@@ -150,7 +172,8 @@ beforeAll(async () => {
     .where('id', '=', DEFAULT_EMBED_KEY_ID)
     .execute();
   browser = await launchBrowser();
-}, 240_000);
+  // Packing builds each package (vite, declarations, the manifest): minutes on a busy machine.
+}, 600_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -325,6 +348,28 @@ describe('iframe embed rules in Chromium', () => {
     expect(await page.$('#frame iframe')).toBeNull();
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe('the README against the packed packages', () => {
+  it('the node block, run in a host project that installed only the SDK tarball, mints a token the server accepts', async () => {
+    const installed = JSON.parse(readFileSync(path.join(hostProject, 'node_modules/@insight-engine/sdk/package.json'), 'utf8')) as { dependencies?: object };
+    expect(installed.dependencies).toBeUndefined();
+    writeFileSync(path.join(hostProject, 'token.mjs'), readmeBlock("With the SDK's node entry"));
+    const { stdout } = await promisify(execFile)(process.execPath, ['token.mjs'], {
+      cwd: hostProject,
+      env: { ...process.env, INSIGHT_EMBED_SECRET: TEST_EMBED_SECRET },
+    });
+    const token = stdout.trim();
+    const view = await fetch(`${api.url}/api/embed/story`, { headers: { authorization: `Bearer ${token}` } });
+    expect(view.status).toBe(200);
+    const story = (await view.json()) as { slug: string; permissions: string[] };
+    expect(story.slug).toBe('retail-overview');
+    expect(story.permissions).toEqual(['view', 'drill', 'ask']);
+    // Signed with another secret, the same block's token is refused.
+    const forged = await promisify(execFile)(process.execPath, ['token.mjs'], { cwd: hostProject, env: { ...process.env, INSIGHT_EMBED_SECRET: 'not-the-secret-at-all-0123456789' } });
+    const refused = await fetch(`${api.url}/api/embed/story`, { headers: { authorization: `Bearer ${forged.stdout.trim()}` } });
+    expect(refused.status).toBe(401);
   });
 });
 

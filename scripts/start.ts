@@ -3,47 +3,46 @@
  * InsightEngine server (embedded PGlite, in-process cache, offline AI unless
  * configured) and the demo host app, and prints what to open.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createDemoHost } from '../demo/host-server.ts';
 import { loadConfig } from '../server/config.ts';
-import { startServer } from '../server/main.ts';
+import { embedAssetsDir, startServer } from '../server/main.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function newestMtime(dir: string): number {
+/** The newest modification time of the files under `dir`, leaving out the build output in `skip`. */
+function newestMtime(dir: string, skip: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+    if (full === skip || entry.name === 'node_modules') continue;
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full, skip) : statSync(full).mtimeMs);
   }
   return newest;
 }
 
 async function ensureEmbedBuild(): Promise<void> {
-  const bundle = path.join(root, 'dist', 'embed', 'insight-embed.js');
+  // `npm install` builds the packages; this rebuilds the embed script when its sources changed since.
+  const dist = embedAssetsDir();
   let built = 0;
   try {
     // The iframe bootstrap and the SDK script are built after the bundle: the older of the two counts.
-    built = Math.min(statSync(bundle).mtimeMs, statSync(path.join(root, 'dist', 'embed', 'insight-iframe.js')).mtimeMs);
+    built = Math.min(statSync(path.join(dist, 'insight-embed.js')).mtimeMs, statSync(path.join(dist, 'insight-iframe.js')).mtimeMs);
   } catch {
     built = 0;
   }
-  const sources = Math.max(newestMtime(path.join(root, 'embed')), newestMtime(path.join(root, 'sdk')));
+  const sources = Math.max(newestMtime(path.join(root, 'embed'), dist), newestMtime(path.join(root, 'sdk'), path.join(root, 'sdk', 'dist')));
   if (built > sources) return;
-  console.log('[insight] building the embed script…');
-  const { build } = await import('vite');
-  // Vite sets NODE_ENV=production in this process while it builds; the server started next
-  // would read that as production mode and refuse the demo's defaults. Put back what the user set.
-  const nodeEnv = process.env.NODE_ENV;
-  try {
-    await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
-    await build({ root, configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn', mode: 'script' });
-  } finally {
-    if (nodeEnv === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = nodeEnv;
+  console.log('[insight] the components changed since the last build: building them…');
+  // The package's own build (script, declarations, manifest) in a child process, in production mode.
+  const result = spawnSync('npm', ['run', 'build', '-w', '@insight-engine/embed'], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
+  if (result.status !== 0) {
+    process.stderr.write(result.stdout + result.stderr);
+    throw new Error('building the components failed (output above)');
   }
 }
 

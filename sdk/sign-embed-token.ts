@@ -1,8 +1,9 @@
 /**
  * Server-side helper for host backends: mints an embed token in one call.
  * Any JWT library can do the same (HS256, the claims of `EmbedTokenClaims`).
+ * It signs with Web Crypto, so the SDK has no runtime dependency and runs on
+ * Node 20+, Deno, Bun and edge runtimes alike.
  */
-import { SignJWT } from 'jose';
 import { DEFAULT_PERMISSIONS, EMBED_AUDIENCE, MAX_TOKEN_LIFETIME_SECONDS, type EmbedPermission } from './protocol.ts';
 
 export interface SignEmbedTokenOptions {
@@ -31,16 +32,29 @@ export async function signEmbedToken(options: SignEmbedTokenOptions): Promise<st
     throw new RangeError(`expiresIn must be between 1 and ${MAX_TOKEN_LIFETIME_SECONDS} seconds`);
   }
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({
+  const header = options.kid ? { alg: 'HS256', typ: 'JWT', kid: options.kid } : { alg: 'HS256', typ: 'JWT' };
+  const claims = {
     resource: { story: options.story },
     params: options.params ?? {},
     permissions: options.permissions ?? [...DEFAULT_PERMISSIONS],
-  })
-    .setProtectedHeader(options.kid ? { alg: 'HS256', typ: 'JWT', kid: options.kid } : { alg: 'HS256', typ: 'JWT' })
-    .setAudience(EMBED_AUDIENCE)
-    .setIssuedAt(now)
-    .setExpirationTime(now + Math.floor(expiresIn))
-    .setJti(crypto.randomUUID());
-  if (options.sub) jwt.setSubject(options.sub);
-  return jwt.sign(new TextEncoder().encode(options.secret));
+    aud: EMBED_AUDIENCE,
+    iat: now,
+    exp: now + Math.floor(expiresIn),
+    jti: crypto.randomUUID(),
+    ...(options.sub ? { sub: options.sub } : {}),
+  };
+  const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+  const key = await crypto.subtle.importKey('raw', encoder.encode(options.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const signature = await crypto.subtle.sign('HMAC', key, encoder.encode(signingInput));
+  return `${signingInput}.${base64url(new Uint8Array(signature))}`;
+}
+
+const encoder = new TextEncoder();
+
+/** Base64url without padding (RFC 7515 §2), of a UTF-8 string or of bytes. */
+function base64url(input: string | Uint8Array): string {
+  const bytes = typeof input === 'string' ? encoder.encode(input) : input;
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

@@ -1,10 +1,14 @@
+#!/usr/bin/env node
 /**
- * Starts the InsightEngine server: `node --import tsx server/main.ts`.
+ * Starts the InsightEngine server: `insight-server` once the package is
+ * installed, `node --import tsx server/main.ts` in this repository.
  * SIGTERM or SIGINT drains it: `/readyz` answers 503, no new connections are
  * accepted, in-flight requests finish (at most INSIGHT_SHUTDOWN_TIMEOUT_MS),
  * then pools, cache and store close.
  */
+import { realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
@@ -14,7 +18,11 @@ import { gracefulShutdown } from './ops/graceful-shutdown.ts';
 import { createLogger } from './ops/logger.ts';
 import { createServices } from './services.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The built embed script of the components package, served at `/static/`. */
+export function embedAssetsDir(): string {
+  const manifest = createRequire(import.meta.url).resolve('@insight-engine/embed/package.json');
+  return path.join(path.dirname(manifest), 'dist');
+}
 
 export async function startServer(config = loadConfig()) {
   const log = (message: string) => console.log(`[insight] ${message}`);
@@ -22,7 +30,7 @@ export async function startServer(config = loadConfig()) {
   const structured = createLogger({ level: config.logLevel, write: (text) => process.stderr.write(text + '\n') });
   const services = await createServices(config, { log });
   const app = createApp(services, {
-    staticDir: path.join(root, 'dist', 'embed'),
+    staticDir: embedAssetsDir(),
     log: structured,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -40,7 +48,16 @@ export async function startServer(config = loadConfig()) {
   return { url: `http://${config.host}:${port}`, port, services, shutdown };
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** Run as a command: directly, or through the `insight-server` link npm makes in node_modules/.bin. */
+function runAsCommand(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (runAsCommand()) {
   const started = Date.now();
   let config: InsightConfig;
   try {

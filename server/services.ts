@@ -126,12 +126,17 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
 
   if (config.demo) {
     const started = Date.now();
-    log('demo: opening the demo warehouse (the first start seeds it, about 15 s)…');
     const result = await provisionDemo(
       { db: store.db, box, connections, datasets, stories, orgId: defaultOrgId },
-      { dataDir: config.dataDir, inMemory: options.inMemory ?? false, orders: config.demoOrders },
+      {
+        dataDir: config.dataDir,
+        inMemory: options.inMemory ?? false,
+        orders: config.demoOrders,
+        onSeeding: () => log(`demo: seeding the demo warehouse with ${config.demoOrders} orders (once, on the first start)…`),
+      },
     );
-    log(`demo: ready in ${Date.now() - started} ms${result.seeded ? ` (seeded ${config.demoOrders} orders)` : ''}`);
+    const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    log(result.seeded ? `demo: seeded ${config.demoOrders} orders in ${took}` : `demo: warehouse opened in ${took}`);
   }
 
   return {

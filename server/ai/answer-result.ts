@@ -4,7 +4,7 @@
  * (over dataset names, without the row policy, values inline for reading only;
  * what runs is always the compiled, bound query).
  */
-import type { ChartShorthand, ResultColumn } from '../../sdk/protocol.ts';
+import type { ChartShorthand, ResultColumn } from '@insight-engine/sdk/protocol';
 import type { Dialect } from '../connectors/connector.ts';
 import { compileStructuredQuery } from '../query/compile-query.ts';
 import { finishPayload, type EngineResult } from '../query/query-engine.ts';

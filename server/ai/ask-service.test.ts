@@ -4,7 +4,7 @@
  * the query engine of a real test server (PGlite demo warehouse, three tenants).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AskResponse } from '../../sdk/protocol.ts';
+import type { AskResponse } from '@insight-engine/sdk/protocol';
 import { DEMO_CONNECTION_ID } from '../demo-content/provision-demo.ts';
 import { DEMO_TENANTS } from '../demo-content/seed-warehouse.ts';
 import { createTestServer, type TestServer } from '../testing/test-services.ts';

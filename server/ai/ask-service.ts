@@ -9,7 +9,7 @@
  * question to the offline engine, and the answer says why (`fallbackReason`).
  * Without a model the offline engine answers alone.
  */
-import type { AskRequest, AskResponse, AskSuggestionsResponse, ChartShorthand } from '../../sdk/protocol.ts';
+import type { AskRequest, AskResponse, AskSuggestionsResponse, ChartShorthand } from '@insight-engine/sdk/protocol';
 import type { ConnectionRegistry } from '../connectors/connection-registry.ts';
 import type { Dialect } from '../connectors/connector.ts';
 import type { DatasetRepository } from '../datasets/dataset-repository.ts';

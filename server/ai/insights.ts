@@ -5,7 +5,7 @@
  * the analysis is correct without a model; a model may only retell it
  * (narrate-analysis.ts).
  */
-import type { ColumnType } from '../../sdk/protocol.ts';
+import type { ColumnType } from '@insight-engine/sdk/protocol';
 
 export interface ResultSetColumn {
   name: string;

@@ -45,6 +45,8 @@ export interface ProvisionDemoOptions {
   /** Keep the warehouse in memory (tests). */
   inMemory?: boolean;
   orders: number;
+  /** Called when this start has to seed the warehouse (the first start), before it does. */
+  onSeeding?: () => void;
 }
 
 export async function provisionDemo(
@@ -54,7 +56,7 @@ export async function provisionDemo(
   const warehousePath = DEMO_WAREHOUSE_PATH;
   if (!options.inMemory) await mkdir(options.dataDir, { recursive: true });
   const warehouse = await PGlite.create(options.inMemory ? undefined : path.join(options.dataDir, warehousePath));
-  const seeded = await seedDemoWarehouse(warehouse, { orders: options.orders });
+  const seeded = await seedDemoWarehouse(warehouse, { orders: options.orders, ...(options.onSeeding ? { onSeeding: options.onSeeding } : {}) });
   deps.connections.attach(deps.orgId, DEMO_CONNECTION_ID, createPGliteConnector(warehouse, { ownsDatabase: true }));
 
   const settings: ConnectionSettings = { type: 'pglite', path: warehousePath };

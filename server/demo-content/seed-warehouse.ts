@@ -53,12 +53,15 @@ export interface SeedOptions {
   /** Orders over all tenants (the demo uses 240k; tests use fewer). */
   orders: number;
   seed?: number;
+  /** Called once the warehouse is found empty, before the rows are generated. */
+  onSeeding?: () => void;
 }
 
 /** Creates and fills the demo schema unless it is already there. Returns true when it seeded. */
 export async function seedDemoWarehouse(db: PGlite, options: SeedOptions): Promise<boolean> {
   const existing = await db.query<{ present: boolean }>(`select to_regclass('public.sales_facts') is not null as present`);
   if (existing.rows[0]?.present) return false;
+  options.onSeeding?.();
   const random = seededRandom(options.seed ?? 20240101);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 

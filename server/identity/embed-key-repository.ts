@@ -9,7 +9,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { MAX_TOKEN_LIFETIME_SECONDS } from '../../sdk/protocol.ts';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '@insight-engine/sdk/protocol';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { InsightError } from '../errors/insight-error.ts';
 import { writeVersioned, type ExpectedVersion } from '../store/resource-version.ts';

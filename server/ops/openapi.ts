@@ -8,7 +8,7 @@
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { EmbedPermission } from '../../sdk/protocol.ts';
+import type { EmbedPermission } from '@insight-engine/sdk/protocol';
 import { ERROR_TABLE, type ErrorCode } from '../errors/insight-error.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';

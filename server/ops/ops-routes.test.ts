@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoryView } from '../../sdk/protocol.ts';
+import type { StoryView } from '@insight-engine/sdk/protocol';
 import { addApiKey, adminClient, createOrg, TEST_ADMIN_KEY } from '../testing/admin-fixtures.ts';
 import { createTestServer, type TestServer } from '../testing/test-services.ts';
 import type { LogLine } from './logger.ts';

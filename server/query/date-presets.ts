@@ -2,7 +2,7 @@
  * Relative date presets ("last 30 days", "this quarter"), resolved to
  * inclusive [from, to] days in UTC at the moment a query runs.
  */
-import { DATE_PRESETS, type DatePreset } from '../../sdk/protocol.ts';
+import { DATE_PRESETS, type DatePreset } from '@insight-engine/sdk/protocol';
 
 export { DATE_PRESETS, type DatePreset };
 

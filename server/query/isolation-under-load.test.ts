@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signEmbedToken } from '../../sdk/sign-embed-token.ts';
+import { signEmbedToken } from '@insight-engine/sdk/node';
 import { adminClient, TEST_ADMIN_KEY } from '../testing/admin-fixtures.ts';
 import { MYSQL_URL, POSTGRES_URL, REDIS_URL, serviceAvailable } from '../testing/services.ts';
 import { createTestServer, TEST_EMBED_SECRET, type TestServer } from '../testing/test-services.ts';

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signEmbedToken } from '../../sdk/sign-embed-token.ts';
+import { signEmbedToken } from '@insight-engine/sdk/node';
 import { resultCacheKey } from '../cache/result-cache.ts';
 import { adminClient, TEST_ADMIN_KEY } from '../testing/admin-fixtures.ts';
 import { POSTGRES_URL, REDIS_URL, serviceAvailable } from '../testing/services.ts';

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signEmbedToken } from '../../sdk/sign-embed-token.ts';
+import { signEmbedToken } from '@insight-engine/sdk/node';
 import { parseConnectionUrl } from '../connectors/connection-url.ts';
 import { adminClient, TEST_ADMIN_KEY } from '../testing/admin-fixtures.ts';
 import { POSTGRES_URL, serviceAvailable } from '../testing/services.ts';

@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CardData, StoryView } from '../../sdk/protocol.ts';
+import type { CardData, StoryView } from '@insight-engine/sdk/protocol';
 import { DEMO_CONNECTION_ID } from '../demo-content/provision-demo.ts';
 import { createTestServer, type TestServer } from '../testing/test-services.ts';
 import { exportFilename, neutraliseFormula } from './card-export.ts';

@@ -8,7 +8,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
-import type { ResultColumn } from '../../sdk/protocol.ts';
+import type { ResultColumn } from '@insight-engine/sdk/protocol';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -5,7 +5,7 @@
  * are structured queries run through the engine like the card itself, so the
  * row policy, the guard and the cache apply unchanged.
  */
-import type { CardData } from '../../sdk/protocol.ts';
+import type { CardData } from '@insight-engine/sdk/protocol';
 import { resolveRelativeDates, TIME_GRAINS, type QueryFilter, type StructuredQuery, type TimeGrain } from '../query/structured-query.ts';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;

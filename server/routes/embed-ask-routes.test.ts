@@ -3,7 +3,7 @@
  * token's permission, validation and hidden columns enforced.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AskResponse, AskSuggestionsResponse } from '../../sdk/protocol.ts';
+import type { AskResponse, AskSuggestionsResponse } from '@insight-engine/sdk/protocol';
 import { DEMO_CONNECTION_ID, SALES_DATASET } from '../demo-content/provision-demo.ts';
 import { createTestServer, type TestServer } from '../testing/test-services.ts';
 

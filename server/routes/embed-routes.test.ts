@@ -1,6 +1,6 @@
 import { SignJWT, base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CardData, StoryView } from '../../sdk/protocol.ts';
+import type { CardData, StoryView } from '@insight-engine/sdk/protocol';
 import { DEMO_CONNECTION_ID } from '../demo-content/provision-demo.ts';
 import { createTestServer, TEST_EMBED_SECRET, type TestServer } from '../testing/test-services.ts';
 

@@ -7,7 +7,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
-import type { DrillTarget, EmbedPermission, FilterValuesResponse, ResultColumn, StoryView } from '../../sdk/protocol.ts';
+import type { DrillTarget, EmbedPermission, FilterValuesResponse, ResultColumn, StoryView } from '@insight-engine/sdk/protocol';
 import { InsightError } from '../errors/insight-error.ts';
 import { finishPayload, resultBody, type EngineResult, type QueryEngine } from '../query/query-engine.ts';
 import type { StructuredQuery } from '../query/structured-query.ts';

@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { ChartShorthand, DrillTarget, FilterType, StoryPage } from '../../sdk/protocol.ts';
+import type { ChartShorthand, DrillTarget, FilterType, StoryPage } from '@insight-engine/sdk/protocol';
 import { InsightError } from '../errors/insight-error.ts';
 import type { StructuredQuery } from '../query/structured-query.ts';
 import type { StoreSchema } from '../store/store-schema.ts';

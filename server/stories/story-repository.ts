@@ -10,7 +10,7 @@
  * within the TTL).
  */
 import type { Kysely } from 'kysely';
-import type { DrillTarget, FilterType, StoryCard, StoryPage } from '../../sdk/protocol.ts';
+import type { DrillTarget, FilterType, StoryCard, StoryPage } from '@insight-engine/sdk/protocol';
 import { InsightError } from '../errors/insight-error.ts';
 import type { StructuredQuery } from '../query/structured-query.ts';
 import type { StoreSchema, StoryRow } from '../store/store-schema.ts';

@@ -6,7 +6,7 @@
 import { loadConfig, type InsightConfig } from '../config.ts';
 import { createApp } from '../app.ts';
 import { createServices, type Services } from '../services.ts';
-import { signEmbedToken, type SignEmbedTokenOptions } from '../../sdk/sign-embed-token.ts';
+import { signEmbedToken, type SignEmbedTokenOptions } from '@insight-engine/sdk/node';
 
 export const TEST_EMBED_SECRET = 'test-embed-secret-that-is-long-enough-0123456789';
 

@@ -4,7 +4,7 @@
  * and drill targets appear only with `drill`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmbedPermission } from '../../sdk/protocol.ts';
+import type { EmbedPermission } from '@insight-engine/sdk/protocol';
 import { createTestServer, type TestServer } from '../testing/test-services.ts';
 
 let server: TestServer;

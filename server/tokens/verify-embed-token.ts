@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { DEFAULT_PERMISSIONS, EMBED_AUDIENCE, MAX_TOKEN_LIFETIME_SECONDS, type EmbedPermission } from '../../sdk/protocol.ts';
+import { DEFAULT_PERMISSIONS, EMBED_AUDIENCE, MAX_TOKEN_LIFETIME_SECONDS, type EmbedPermission } from '@insight-engine/sdk/protocol';
 import { InsightError } from '../errors/insight-error.ts';
 import type { EmbedKey, EmbedKeyRing } from './embed-key-ring.ts';
 import { ownRecord } from '../schema/own-record.ts';

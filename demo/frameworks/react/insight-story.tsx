@@ -3,7 +3,7 @@
  * (useCallback or a module function): a new function re-creates the embed.
  */
 import { useEffect, useRef } from 'react';
-import { createInsight, type EmbedHandle, type FilterValues } from 'insight-engine/sdk';
+import { createInsight, type EmbedHandle, type FilterValues } from '@insight-engine/sdk';
 
 export interface InsightStoryProps {
   server: string;

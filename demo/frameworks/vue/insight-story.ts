@@ -3,7 +3,7 @@
  * needs no SFC compiler; the same setup works in a `.vue` file).
  */
 import { defineComponent, h, onBeforeUnmount, onMounted, ref, watch, type PropType } from 'vue';
-import { createInsight, type EmbedHandle, type FilterValues, type Insight } from 'insight-engine/sdk';
+import { createInsight, type EmbedHandle, type FilterValues, type Insight } from '@insight-engine/sdk';
 
 export const InsightStory = defineComponent({
   name: 'InsightStory',

@@ -4,7 +4,7 @@
  * model; columns the viewer must not see never enter it, so no question can
  * name them.
  */
-import type { ColumnType } from '../../../sdk/protocol.ts';
+import type { ColumnType } from '@insight-engine/sdk/protocol';
 import type { DatasetColumn } from '../../store/store-schema.ts';
 
 export interface AskColumn {

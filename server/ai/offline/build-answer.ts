@@ -3,7 +3,7 @@
  * the viewer sees, a one-sentence explanation and a chart suggestion. Every
  * column in the query comes from the intent's dataset; nothing here writes SQL.
  */
-import type { AskChip, ChartShorthand } from '../../../sdk/protocol.ts';
+import type { AskChip, ChartShorthand } from '@insight-engine/sdk/protocol';
 import {
   dimensionAlias,
   measureAlias,

@@ -4,7 +4,7 @@
  * and its rows are compared with plain SQL run straight on the warehouse.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChartShorthand } from '../../../sdk/protocol.ts';
+import type { ChartShorthand } from '@insight-engine/sdk/protocol';
 import { DEMO_CONNECTION_ID, SALES_DATASET } from '../../demo-content/provision-demo.ts';
 import { compileStructuredQuery } from '../../query/compile-query.ts';
 import { finishPayload } from '../../query/query-engine.ts';

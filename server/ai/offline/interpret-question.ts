@@ -5,7 +5,7 @@
  * the nearest questions it can answer. It never writes SQL and knows only the
  * columns it is given, so no wording can reach other columns or rows.
  */
-import type { AskChip, ChartShorthand } from '../../../sdk/protocol.ts';
+import type { AskChip, ChartShorthand } from '@insight-engine/sdk/protocol';
 import type { StructuredQuery } from '../../query/structured-query.ts';
 import { rankedMeasures, type AskDataset, type ValueLookup } from './ask-dataset.ts';
 import { buildVocabulary, type Vocabulary } from './ask-vocabulary.ts';

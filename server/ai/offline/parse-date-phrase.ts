@@ -4,7 +4,7 @@
  * presets the query engine knows stay relative, so a saved answer keeps
  * moving with the calendar; anything else resolves against `now`, in UTC.
  */
-import type { DatePreset } from '../../../sdk/protocol.ts';
+import type { DatePreset } from '@insight-engine/sdk/protocol';
 import type { QueryFilter } from '../../query/structured-query.ts';
 import type { Token } from './tokenize-question.ts';
 import { ownValue } from '../../schema/own-record.ts';

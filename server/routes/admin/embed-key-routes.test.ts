@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signEmbedToken } from '../../../sdk/sign-embed-token.ts';
+import { signEmbedToken } from '@insight-engine/sdk/node';
 import { adminClient, createOrg, TEST_ADMIN_KEY } from '../../testing/admin-fixtures.ts';
 import { createTestServer, TEST_EMBED_SECRET, type TestServer } from '../../testing/test-services.ts';
 import { until } from '../../testing/wait.ts';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoryView } from '../../../sdk/protocol.ts';
+import type { StoryView } from '@insight-engine/sdk/protocol';
 import { DEFAULT_EMBED_KEY_ID } from '../../bootstrap/ensure-default-org.ts';
 import { DEMO_STORY_FILE } from '../../demo-content/provision-demo.ts';
 import { adminClient, addApiKey, createOrg, TEST_ADMIN_KEY } from '../../testing/admin-fixtures.ts';
