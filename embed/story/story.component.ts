@@ -7,6 +7,7 @@ import { createCardExporter, type CardExporter } from '../shared/download.ts';
 import { coerceDrillValue, describeDrill } from '../shared/drill.ts';
 import { errorDetail, isAbortError } from '../shared/errors.ts';
 import { emit, type InsightDrillDetail, type InsightFilterChangeDetail, type InsightPageChangeDetail } from '../shared/events.ts';
+import { ScrollCue } from '../shared/scroll-cue.ts';
 import { fromUrlParam } from './story-state.ts';
 import { storyStyles } from './story.styles.ts';
 
@@ -163,6 +164,10 @@ export class InsightStory extends LitElement {
   /** The token the client holds now (the provider's last answer), for export downloads. */
   #currentToken = '';
   #exporter: CardExporter | null = null;
+  /** The page whose tab was last scrolled into view. */
+  #revealedPage = '';
+  /** The fade on a side of the tab list hiding tabs (narrow screens). */
+  readonly #tabsCue = new ScrollCue(this, () => this.renderRoot.querySelector<HTMLElement>('[role="tablist"]'));
 
   readonly #story = new Task(this, {
     args: () => [this._client, this.story] as const,
@@ -285,14 +290,32 @@ export class InsightStory extends LitElement {
   }
 
   protected override updated(): void {
+    const selected = this.renderRoot.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]');
+    if (selected && selected.id !== this.#revealedPage) {
+      this.#revealedPage = selected.id;
+      this.#revealTab(selected);
+    }
     if (this.#focusTab) {
       this.#focusTab = false;
-      this.renderRoot.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus();
+      selected?.focus({ preventScroll: true });
+      if (selected) this.#revealTab(selected);
     }
     if (this.#focusBack) {
       this.#focusBack = false;
       (this.renderRoot.querySelector<HTMLElement>('[part="back-button"]') ?? this.renderRoot.querySelector<HTMLElement>('#panel'))?.focus();
     }
+  }
+
+  /** Scrolls the tab list (only it, never the page) so `tab` is clear of the edge fades. */
+  #revealTab(tab: HTMLElement): void {
+    const list = tab.parentElement;
+    if (!list || list.scrollWidth <= list.clientWidth) return;
+    const fade = 32;
+    const box = list.getBoundingClientRect();
+    const rect = tab.getBoundingClientRect();
+    if (rect.left < box.left + fade) list.scrollLeft -= box.left + fade - rect.left;
+    else if (rect.right > box.right - fade) list.scrollLeft += rect.right - (box.right - fade);
+    this.#tabsCue.update();
   }
 
   #clearRefresh(): void {
@@ -463,23 +486,25 @@ export class InsightStory extends LitElement {
           ? html`<insight-ask part="ask" class="ask" .client=${this._client} label="Ask a question about this data"></insight-ask>`
           : nothing}
         ${tabs
-          ? html`<div part="tabs" class="tabs" role="tablist" aria-label="Pages" @keydown=${(e: KeyboardEvent) => this.#onTabKeydown(e, story.pages)}>
-              ${story.pages.map((p) => {
-                const selected = p.key === page?.key;
-                return html`<button
-                  type="button"
-                  role="tab"
-                  id=${`tab-${p.id}`}
-                  part=${selected ? 'tab tab-selected' : 'tab'}
-                  class="tab"
-                  aria-selected=${selected ? 'true' : 'false'}
-                  aria-controls="panel"
-                  tabindex=${selected ? 0 : -1}
-                  @click=${() => this.#selectPage(p, false)}
-                >
-                  ${p.title}
-                </button>`;
-              })}
+          ? html`<div class="scroll-frame tabs-frame">
+              <div part="tabs" class="tabs" role="tablist" aria-label="Pages" @keydown=${(e: KeyboardEvent) => this.#onTabKeydown(e, story.pages)}>
+                ${story.pages.map((p) => {
+                  const selected = p.key === page?.key;
+                  return html`<button
+                    type="button"
+                    role="tab"
+                    id=${`tab-${p.id}`}
+                    part=${selected ? 'tab tab-selected' : 'tab'}
+                    class="tab"
+                    aria-selected=${selected ? 'true' : 'false'}
+                    aria-controls="panel"
+                    tabindex=${selected ? 0 : -1}
+                    @click=${() => this.#selectPage(p, false)}
+                  >
+                    ${p.title}
+                  </button>`;
+                })}
+              </div>
             </div>`
           : nothing}
         ${this.#renderBreadcrumb(story, page)}
