@@ -164,6 +164,8 @@ export class InsightStory extends LitElement {
   /** The token the client holds now (the provider's last answer), for export downloads. */
   #currentToken = '';
   #exporter: CardExporter | null = null;
+  /** Filter names each drill of the trail applied (parallel to `trail`); unknown for a trail set in code. */
+  #drilled: string[][] = [];
   /** The page whose tab was last scrolled into view. */
   #revealedPage = '';
   /** The fade on a side of the tab list hiding tabs (narrow screens). */
@@ -238,8 +240,10 @@ export class InsightStory extends LitElement {
     if (typeof state.page === 'string') {
       this.page = state.page;
       this.trail = state.trail ? [...state.trail] : [];
+      this.#drilled = [];
     } else if (state.trail) {
       this.trail = [...state.trail];
+      this.#drilled = [];
     }
     if (state.filters) this.filters = { ...state.filters };
   }
@@ -357,10 +361,35 @@ export class InsightStory extends LitElement {
     const previous = this.#activePage()?.key ?? this.page;
     this.#focusTab = focus;
     if (page.key === previous && this.trail.length === 0) return;
+    // A page chosen from the tabs starts over: the drill trail no longer leads here, and the
+    // values the drills set belong to the drilled pages only. Other filters keep their values.
+    const filters = this.#withoutDrillFilters();
+    const filtersChanged = JSON.stringify(filters) !== JSON.stringify(this.filters);
     this.page = page.key;
-    // A page chosen from the tabs starts over: the drill trail no longer leads here.
     this.trail = [];
-    this.#userChanged({ page: page.key, previousPage: previous, cause: 'tab' }, false);
+    this.#drilled = [];
+    if (filtersChanged) this.filters = filters;
+    this.#userChanged({ page: page.key, previousPage: previous, cause: 'tab' }, filtersChanged);
+  }
+
+  /**
+   * The filters with every value a drill of the trail set put back to what it was
+   * before the first drill. For a trail set in code (the drills are unknown),
+   * every filter that differs from before the first drill goes back.
+   */
+  #withoutDrillFilters(): FilterValues {
+    const first = this.trail[0];
+    if (!first) return this.filters;
+    const names =
+      this.#drilled.length === this.trail.length
+        ? new Set(this.#drilled.flat())
+        : new Set([...Object.keys(this.filters), ...Object.keys(first.filters)].filter((n) => JSON.stringify(this.filters[n]) !== JSON.stringify(first.filters[n])));
+    const filters: FilterValues = { ...this.filters };
+    for (const name of names) {
+      if (Object.hasOwn(first.filters, name)) filters[name] = first.filters[name] ?? null;
+      else delete filters[name];
+    }
+    return filters;
   }
 
   /** Events for a change the user made; `filtersChanged` adds `insight-filter-change`. */
@@ -383,6 +412,7 @@ export class InsightStory extends LitElement {
         applied[name] = coerceDrillValue(story.filters.find((f) => f.name === name), value);
       }
       this.trail = [...this.trail, { page: previous, filters: { ...this.filters } }];
+      this.#drilled = this.#drilled.length === this.trail.length - 1 ? [...this.#drilled, Object.keys(applied)] : [];
       this.filters = { ...this.filters, ...applied };
       this.page = target.key;
       this.#focusBack = true;
@@ -397,6 +427,7 @@ export class InsightStory extends LitElement {
     const previous = this.#activePage()?.key ?? this.page;
     const filtersChanged = JSON.stringify(step.filters) !== JSON.stringify(this.filters);
     this.trail = this.trail.slice(0, index);
+    this.#drilled = this.#drilled.slice(0, index);
     this.page = step.page;
     this.filters = { ...step.filters };
     this.#focusBack = true;
