@@ -38,7 +38,7 @@ export default defineConfig(({ mode }): UserConfig => {
         emptyOutDir: true,
         target: 'es2022',
         sourcemap: true,
-        lib: { entry: { index: at('sdk/index.ts'), node: at('sdk/node.ts'), protocol: at('sdk/protocol.ts') }, formats: ['es' as const] },
+        lib: { entry: { index: at('sdk/index.ts'), node: at('sdk/node.ts'), protocol: at('sdk/protocol.ts'), 'date-presets': at('sdk/date-presets.ts') }, formats: ['es' as const] },
         rollupOptions: { external: [/^node:/] },
       },
     };

@@ -6,6 +6,7 @@ export type { Insight, InsightEventMap, InsightOptions } from './insight.ts';
 export type { EmbedEventMap, EmbedHandle, EmbedOptions } from './embed-handle.ts';
 export { iframeUrl, isIframeMessage } from './embed-iframe.ts';
 export { retryDelayMs } from './token-session.ts';
+export { resolveDatePreset } from './date-presets.ts';
 export { DATE_PRESETS, DEFAULT_PERMISSIONS, EMBED_AUDIENCE, MAX_TOKEN_LIFETIME_SECONDS } from './protocol.ts';
 export type {
   CardData,

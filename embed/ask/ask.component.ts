@@ -9,6 +9,9 @@ import { copyText } from './copy-text.ts';
 import { matchQuestions, type QuestionOption } from './match-questions.ts';
 import { questionFromChips } from './question-from-chips.ts';
 
+/** The placeholder while suggestions load, and when the server has none. */
+const NEUTRAL_PLACEHOLDER = 'Ask a question about this data';
+
 /** Recent questions kept for the suggestion list. */
 const HISTORY_SIZE = 20;
 /** How long the copy button says "Copied". */
@@ -145,7 +148,11 @@ export class InsightAsk extends LitElement {
   declare datasetName: string;
   /** Visible label of the question box. */
   declare label: string;
-  /** Example shown in the empty question box. */
+  /**
+   * Example shown in the empty question box. Default: the first question the
+   * server suggests for the datasets the token can ask about (fetched once per
+   * token), or "Ask a question about this data" when it suggests none.
+   */
   declare placeholder: string;
   /** The text in the question box. Setting it does not ask. */
   declare question: string;
@@ -209,7 +216,7 @@ export class InsightAsk extends LitElement {
     this.token = '';
     this.datasetName = '';
     this.label = 'Ask a question about your data';
-    this.placeholder = 'e.g. revenue by region last year';
+    this.placeholder = '';
     this.question = '';
     this.theme = undefined;
     this.tokenProvider = undefined;
@@ -301,6 +308,12 @@ export class InsightAsk extends LitElement {
 
   #client(): InsightClient | null {
     return this.client ?? this._ownClient;
+  }
+
+  #placeholder(): string {
+    if (this.placeholder) return this.placeholder;
+    const first = this.#suggestions.value?.[0];
+    return first ? `e.g. ${first}` : NEUTRAL_PLACEHOLDER;
   }
 
   #describe(answer: AskResponse): string {
@@ -517,7 +530,7 @@ export class InsightAsk extends LitElement {
                 aria-controls="suggestions"
                 aria-expanded=${open ? 'true' : 'false'}
                 aria-activedescendant=${active ?? nothing}
-                placeholder=${this.placeholder}
+                placeholder=${this.#placeholder()}
                 .value=${this.question}
                 @input=${this.#onInput}
                 @keydown=${(e: KeyboardEvent) => this.#onKeydown(e, options)}

@@ -40,6 +40,21 @@ async function recordingClient(token?: string) {
   return { client, sent };
 }
 
+/** A client of the test server that records the status of each suggestions request it makes. */
+function suggestionsClient(server: string, token: string) {
+  const fetched: Array<Promise<number>> = [];
+  const client = createInsightClient({
+    server,
+    token,
+    fetch: (input, init) => {
+      const response = fetch(input, init);
+      if (String(input).endsWith('/api/embed/ask/suggestions')) fetched.push(response.then((r) => r.status));
+      return response;
+    },
+  });
+  return { client, fetched };
+}
+
 /** An `<insight-ask>` in a sized wrapper, with its events logged from the start. */
 async function renderAsk(options: { client?: unknown; server?: string; token?: string; style?: string; theme?: 'light' | 'dark' } = {}) {
   const wrapper = await fixture<HTMLDivElement>(html`<div style=${options.style ?? 'width: 800px'}></div>`);
@@ -159,6 +174,43 @@ describe('<insight-ask>', () => {
     expect(sent.questions).to.deep.equal([suggestions[0]]);
     expect(input(el).value).to.equal(suggestions[0]);
     expect(input(el).getAttribute('aria-expanded')).to.equal('false');
+  });
+
+  it("uses the server's first suggestion for the datasets as the placeholder, fetched once per token", async () => {
+    const server = await testServer();
+    const token = await testToken(ASK_TOKEN);
+    const { suggestions } = await createInsightClient({ server, token }).askSuggestions();
+    expect(suggestions.length, 'the server suggests questions').to.be.greaterThan(0);
+    const { client, fetched } = suggestionsClient(server, token);
+    const { el, log } = await renderAsk({ client });
+    await until(() => input(el).placeholder === `e.g. ${suggestions[0]}`, 'placeholder from suggestions');
+
+    // Asking and other renders keep the suggestions fetched once.
+    el.label = 'Your question';
+    await typeQuestion(el, 'orders by category');
+    await sendKeys({ press: 'Enter' });
+    await answered(el, log, 1);
+    expect(fetched.length).to.equal(1);
+
+    // A placeholder set by the host wins.
+    el.placeholder = 'What would you like to know?';
+    await el.updateComplete;
+    expect(input(el).placeholder).to.equal('What would you like to know?');
+    el.placeholder = '';
+    await el.updateComplete;
+    expect(input(el).placeholder).to.equal(`e.g. ${suggestions[0]}`);
+  });
+
+  it('falls back to a neutral placeholder when the server suggests nothing', async () => {
+    // A token without "ask" gets no suggestions: the server refuses them.
+    const { client, fetched } = suggestionsClient(await testServer(), await testToken({ permissions: 'view' }));
+    const { el } = await renderAsk({ client });
+    expect(input(el).placeholder).to.equal('Ask a question about this data');
+    await until(() => fetched.length === 1, 'suggestions asked for');
+    const status = await fetched[0];
+    expect(status).to.equal(403);
+    await el.updateComplete;
+    expect(input(el).placeholder).to.equal('Ask a question about this data');
   });
 
   it('offers past questions of the session that match what is typed, and Escape clears the box', async () => {

@@ -2,6 +2,7 @@ import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResu
 import { live } from 'lit/directives/live.js';
 import { Task } from '@lit/task';
 import type { InsightClient } from '../../sdk/client.ts';
+import { resolveDatePreset } from '../../sdk/date-presets.ts';
 import { DATE_PRESETS, type DatePreset, type DateRangeValue, type FilterValue, type FilterValues, type NumberRangeValue, type StoryFilter } from '../../sdk/protocol.ts';
 import { isAbortError } from '../shared/errors.ts';
 import { emit } from '../shared/events.ts';
@@ -228,9 +229,12 @@ export class InsightFilterBar extends LitElement {
 
   #renderDateRange(filter: StoryFilter, id: string): TemplateResult {
     const current = this.#current(filter);
-    const preset = isRecord(current) && typeof current['preset'] === 'string' ? current['preset'] : '';
-    const from = isRecord(current) && typeof current['from'] === 'string' ? current['from'] : '';
-    const to = isRecord(current) && typeof current['to'] === 'string' ? current['to'] : '';
+    const preset = isRecord(current) && DATE_PRESETS.includes(current['preset'] as DatePreset) ? (current['preset'] as DatePreset) : '';
+    // A preset shows the days it stands for today, resolved as the server resolves it (in UTC);
+    // editing one of them turns the preset into a custom range from those days.
+    const days = preset ? resolveDatePreset(preset) : { from: isRecord(current) ? current['from'] : '', to: isRecord(current) ? current['to'] : '' };
+    const from = typeof days.from === 'string' ? days.from : '';
+    const to = typeof days.to === 'string' ? days.to : '';
     const custom = !preset && (from !== '' || to !== '');
     const onPreset = (event: Event) => {
       const value = (event.target as HTMLSelectElement).value;

@@ -92,6 +92,48 @@ describe('<insight-filter-bar>', () => {
     expect(changes).to.have.length(6);
   });
 
+  it('fills From and To with the days a preset stands for, the same days the server filters by', async () => {
+    const { client, story, card } = await demoStory();
+    const { el, changes } = await renderBar(story.filters, client);
+    const period = story.filters[0]!;
+    const [from, to] = shadowAll<HTMLInputElement>(el, 'input[type="date"]');
+    expect([from!.value, to!.value]).to.deep.equal(['', '']);
+
+    // Days in UTC, as the server counts them.
+    const now = new Date();
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    choose(shadow<HTMLSelectElement>(el, `#filter-${period.id}`), 'last_7_days');
+    await el.updateComplete;
+    expect([from!.value, to!.value]).to.deep.equal([day(today - 6 * 86_400_000), day(today)]);
+    expect(to!.min).to.equal(from!.value);
+    expect(from!.max).to.equal(to!.value);
+
+    choose(shadow<HTMLSelectElement>(el, `#filter-${period.id}`), 'last_year');
+    await el.updateComplete;
+    const year = now.getUTCFullYear() - 1;
+    expect([from!.value, to!.value]).to.deep.equal([`${year}-01-01`, `${year}-12-31`]);
+    expect(changes.at(-1)).to.deep.equal({ filters: { period: { preset: 'last_year' } } });
+    expect(shadow<HTMLSelectElement>(el, `#filter-${period.id}`).value).to.equal('last_year');
+
+    // Editing a shown day turns the preset into a custom range from those days.
+    type(to!, `${year}-06-30`);
+    expect(changes.at(-1)).to.deep.equal({ filters: { period: { from: `${year}-01-01`, to: `${year}-06-30` } } });
+    await el.updateComplete;
+    expect(shadow<HTMLSelectElement>(el, `#filter-${period.id}`).value).to.equal('custom');
+
+    // The server reads the preset as the days shown: the same revenue either way (and some: the demo has last year's orders).
+    choose(shadow<HTMLSelectElement>(el, `#filter-${period.id}`), 'last_year');
+    await el.updateComplete;
+    const id = card('total-revenue').id;
+    const byPreset = await client.cardData(id, { period: { preset: 'last_year' } });
+    const byDays = await client.cardData(id, { period: { from: from!.value, to: to!.value } });
+    const allTime = await client.cardData(id);
+    expect(byDays.rows).to.deep.equal(byPreset.rows);
+    expect(Number(byPreset.rows[0]![0])).to.be.greaterThan(0);
+    expect(byPreset.rows).to.not.deep.equal(allTime.rows);
+  });
+
   it('sets null to clear a filter that has a default', async () => {
     const { el, changes } = await renderBar([filter('select', 'tier', 'Tier', 'Gold')]);
     const select = shadow<HTMLSelectElement>(el, 'select');

@@ -139,6 +139,52 @@ describe('<insight-story> drill-down', () => {
     expect(log.drill[1]!.datum['customer']).to.equal(first.cells[0]!.textContent!.trim());
   });
 
+  it('keeps drill filters on the drilled page: a tab leaves them behind, other filters stay', async () => {
+    const { el, log } = await renderStory({ state: { page: 'customers', filters: { category: ['Tents'] } } });
+    const chart = await paintedChart(el, 'revenue-by-region');
+    shadow(chart, '[part="data-toggle"]').click();
+    await chart.updateComplete;
+    const row = shadow<HTMLTableRowElement>(chart, '[part="data-table"] tbody tr');
+    const region = row.cells[0]!.textContent!.trim();
+    row.click();
+    await until(() => el.getState().page === 'region-detail', 'drilled');
+    expect(el.getState().filters).to.deep.equal({ category: ['Tents'], region });
+
+    // A filter the viewer sets on the drilled page is theirs, not the drill's: it stays.
+    await el.updateComplete;
+    const bar = shadow(el, 'insight-filter-bar');
+    const customer = shadow<HTMLInputElement>(bar, 'input[type="search"]');
+    customer.value = 'Ava';
+    customer.dispatchEvent(new Event('change', { bubbles: true }));
+    await until(() => el.getState().filters['customer'] === 'Ava', 'search filter set');
+
+    shadowAll<HTMLButtonElement>(el, '[role="tab"]').find((t) => t.textContent!.trim() === 'Overview')!.click();
+    await el.updateComplete;
+    expect(el.getState()).to.deep.equal({ page: 'overview', filters: { category: ['Tents'], customer: 'Ava' } });
+    expect(log.page.at(-1)).to.deep.equal({ page: 'overview', previousPage: 'region-detail', cause: 'tab' });
+    expect(log.filter.at(-1)).to.deep.equal({ filters: { category: ['Tents'], customer: 'Ava' } });
+    expect(log.state.at(-1)!.state).to.deep.equal(el.getState());
+    expect(el.shadowRoot!.querySelector('nav[part="breadcrumb"]')).to.equal(null);
+    const regionSelect = shadowAll<HTMLSelectElement>(bar, 'select').find((s) => [...s.options].some((o) => o.value === region) && s.multiple === false);
+    expect(regionSelect!.value).to.equal('');
+  });
+
+  it('leaves the filters a restored trail added when a tab is chosen', async () => {
+    const { el, log } = await renderStory({ state: { page: 'region-detail', filters: { region: 'East', category: ['Tents'] }, trail: [{ page: 'customers', filters: { category: ['Tents'] } }] } });
+    await el.updateComplete;
+    shadowAll<HTMLButtonElement>(el, '[role="tab"]').find((t) => t.textContent!.trim() === 'Products')!.click();
+    await el.updateComplete;
+    expect(el.getState()).to.deep.equal({ page: 'products', filters: { category: ['Tents'] } });
+    expect(log.filter).to.deep.equal([{ filters: { category: ['Tents'] } }]);
+
+    // Without a trail a tab keeps every filter.
+    el.setState({ filters: { region: 'West' } });
+    shadowAll<HTMLButtonElement>(el, '[role="tab"]').find((t) => t.textContent!.trim() === 'Overview')!.click();
+    await el.updateComplete;
+    expect(el.getState()).to.deep.equal({ page: 'overview', filters: { region: 'West' } });
+    expect(log.filter).to.have.length(1);
+  });
+
   it('stays on the page when the host cancels insight-drill', async () => {
     const { el, log } = await renderStory({ page: 'customers' });
     el.addEventListener('insight-drill', (e) => e.preventDefault());

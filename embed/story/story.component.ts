@@ -7,6 +7,7 @@ import { createCardExporter, type CardExporter } from '../shared/download.ts';
 import { coerceDrillValue, describeDrill } from '../shared/drill.ts';
 import { errorDetail, isAbortError } from '../shared/errors.ts';
 import { emit, type InsightDrillDetail, type InsightFilterChangeDetail, type InsightPageChangeDetail } from '../shared/events.ts';
+import { ScrollCue } from '../shared/scroll-cue.ts';
 import { fromUrlParam } from './story-state.ts';
 import { storyStyles } from './story.styles.ts';
 
@@ -163,6 +164,12 @@ export class InsightStory extends LitElement {
   /** The token the client holds now (the provider's last answer), for export downloads. */
   #currentToken = '';
   #exporter: CardExporter | null = null;
+  /** Filter names each drill of the trail applied (parallel to `trail`); unknown for a trail set in code. */
+  #drilled: string[][] = [];
+  /** The page whose tab was last scrolled into view. */
+  #revealedPage = '';
+  /** The fade on a side of the tab list hiding tabs (narrow screens). */
+  readonly #tabsCue = new ScrollCue(this, () => this.renderRoot.querySelector<HTMLElement>('[role="tablist"]'));
 
   readonly #story = new Task(this, {
     args: () => [this._client, this.story] as const,
@@ -233,8 +240,10 @@ export class InsightStory extends LitElement {
     if (typeof state.page === 'string') {
       this.page = state.page;
       this.trail = state.trail ? [...state.trail] : [];
+      this.#drilled = [];
     } else if (state.trail) {
       this.trail = [...state.trail];
+      this.#drilled = [];
     }
     if (state.filters) this.filters = { ...state.filters };
   }
@@ -285,14 +294,32 @@ export class InsightStory extends LitElement {
   }
 
   protected override updated(): void {
+    const selected = this.renderRoot.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]');
+    if (selected && selected.id !== this.#revealedPage) {
+      this.#revealedPage = selected.id;
+      this.#revealTab(selected);
+    }
     if (this.#focusTab) {
       this.#focusTab = false;
-      this.renderRoot.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus();
+      selected?.focus({ preventScroll: true });
+      if (selected) this.#revealTab(selected);
     }
     if (this.#focusBack) {
       this.#focusBack = false;
       (this.renderRoot.querySelector<HTMLElement>('[part="back-button"]') ?? this.renderRoot.querySelector<HTMLElement>('#panel'))?.focus();
     }
+  }
+
+  /** Scrolls the tab list (only it, never the page) so `tab` is clear of the edge fades. */
+  #revealTab(tab: HTMLElement): void {
+    const list = tab.parentElement;
+    if (!list || list.scrollWidth <= list.clientWidth) return;
+    const fade = 32;
+    const box = list.getBoundingClientRect();
+    const rect = tab.getBoundingClientRect();
+    if (rect.left < box.left + fade) list.scrollLeft -= box.left + fade - rect.left;
+    else if (rect.right > box.right - fade) list.scrollLeft += rect.right - (box.right - fade);
+    this.#tabsCue.update();
   }
 
   #clearRefresh(): void {
@@ -334,10 +361,35 @@ export class InsightStory extends LitElement {
     const previous = this.#activePage()?.key ?? this.page;
     this.#focusTab = focus;
     if (page.key === previous && this.trail.length === 0) return;
+    // A page chosen from the tabs starts over: the drill trail no longer leads here, and the
+    // values the drills set belong to the drilled pages only. Other filters keep their values.
+    const filters = this.#withoutDrillFilters();
+    const filtersChanged = JSON.stringify(filters) !== JSON.stringify(this.filters);
     this.page = page.key;
-    // A page chosen from the tabs starts over: the drill trail no longer leads here.
     this.trail = [];
-    this.#userChanged({ page: page.key, previousPage: previous, cause: 'tab' }, false);
+    this.#drilled = [];
+    if (filtersChanged) this.filters = filters;
+    this.#userChanged({ page: page.key, previousPage: previous, cause: 'tab' }, filtersChanged);
+  }
+
+  /**
+   * The filters with every value a drill of the trail set put back to what it was
+   * before the first drill. For a trail set in code (the drills are unknown),
+   * every filter that differs from before the first drill goes back.
+   */
+  #withoutDrillFilters(): FilterValues {
+    const first = this.trail[0];
+    if (!first) return this.filters;
+    const names =
+      this.#drilled.length === this.trail.length
+        ? new Set(this.#drilled.flat())
+        : new Set([...Object.keys(this.filters), ...Object.keys(first.filters)].filter((n) => JSON.stringify(this.filters[n]) !== JSON.stringify(first.filters[n])));
+    const filters: FilterValues = { ...this.filters };
+    for (const name of names) {
+      if (Object.hasOwn(first.filters, name)) filters[name] = first.filters[name] ?? null;
+      else delete filters[name];
+    }
+    return filters;
   }
 
   /** Events for a change the user made; `filtersChanged` adds `insight-filter-change`. */
@@ -360,6 +412,7 @@ export class InsightStory extends LitElement {
         applied[name] = coerceDrillValue(story.filters.find((f) => f.name === name), value);
       }
       this.trail = [...this.trail, { page: previous, filters: { ...this.filters } }];
+      this.#drilled = this.#drilled.length === this.trail.length - 1 ? [...this.#drilled, Object.keys(applied)] : [];
       this.filters = { ...this.filters, ...applied };
       this.page = target.key;
       this.#focusBack = true;
@@ -374,6 +427,7 @@ export class InsightStory extends LitElement {
     const previous = this.#activePage()?.key ?? this.page;
     const filtersChanged = JSON.stringify(step.filters) !== JSON.stringify(this.filters);
     this.trail = this.trail.slice(0, index);
+    this.#drilled = this.#drilled.slice(0, index);
     this.page = step.page;
     this.filters = { ...step.filters };
     this.#focusBack = true;
@@ -463,23 +517,25 @@ export class InsightStory extends LitElement {
           ? html`<insight-ask part="ask" class="ask" .client=${this._client} label="Ask a question about this data"></insight-ask>`
           : nothing}
         ${tabs
-          ? html`<div part="tabs" class="tabs" role="tablist" aria-label="Pages" @keydown=${(e: KeyboardEvent) => this.#onTabKeydown(e, story.pages)}>
-              ${story.pages.map((p) => {
-                const selected = p.key === page?.key;
-                return html`<button
-                  type="button"
-                  role="tab"
-                  id=${`tab-${p.id}`}
-                  part=${selected ? 'tab tab-selected' : 'tab'}
-                  class="tab"
-                  aria-selected=${selected ? 'true' : 'false'}
-                  aria-controls="panel"
-                  tabindex=${selected ? 0 : -1}
-                  @click=${() => this.#selectPage(p, false)}
-                >
-                  ${p.title}
-                </button>`;
-              })}
+          ? html`<div class="scroll-frame tabs-frame">
+              <div part="tabs" class="tabs" role="tablist" aria-label="Pages" @keydown=${(e: KeyboardEvent) => this.#onTabKeydown(e, story.pages)}>
+                ${story.pages.map((p) => {
+                  const selected = p.key === page?.key;
+                  return html`<button
+                    type="button"
+                    role="tab"
+                    id=${`tab-${p.id}`}
+                    part=${selected ? 'tab tab-selected' : 'tab'}
+                    class="tab"
+                    aria-selected=${selected ? 'true' : 'false'}
+                    aria-controls="panel"
+                    tabindex=${selected ? 0 : -1}
+                    @click=${() => this.#selectPage(p, false)}
+                  >
+                    ${p.title}
+                  </button>`;
+                })}
+              </div>
             </div>`
           : nothing}
         ${this.#renderBreadcrumb(story, page)}

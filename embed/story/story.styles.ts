@@ -1,8 +1,10 @@
 import { css } from 'lit';
+import { scrollCueStyles } from '../shared/scroll-cue.ts';
 import { themeTokens } from '../shared/theme.styles.ts';
 
 export const storyStyles = [
   themeTokens,
+  scrollCueStyles,
   css`
     :host {
       display: block;
@@ -50,6 +52,10 @@ export const storyStyles = [
       font-size: 14px;
       line-height: 1.5;
       color: var(--ie-muted);
+    }
+
+    .tabs-frame {
+      --ie-cue-color: var(--ie-bg);
     }
 
     .tabs {

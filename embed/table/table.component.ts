@@ -3,6 +3,7 @@ import type { CardData, DrillTarget, ResultColumn } from '../../sdk/protocol.ts'
 import { drillFilters, rowDatum } from '../shared/drill.ts';
 import { emit } from '../shared/events.ts';
 import { columnLabel, formatCell, isNumericColumn } from '../shared/format-value.ts';
+import { ScrollCue } from '../shared/scroll-cue.ts';
 import { tableStyles } from './table.styles.ts';
 
 export type SortDirection = 'ascending' | 'descending';
@@ -93,30 +94,16 @@ export class InsightTable extends LitElement {
     this.sortDirection = 'ascending';
   }
 
-  #resizeObserver: ResizeObserver | undefined;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    if (typeof ResizeObserver !== 'undefined') {
-      this.#resizeObserver ??= new ResizeObserver(() => this.#markScrollable());
-      this.#resizeObserver.observe(this);
-    }
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#resizeObserver?.disconnect();
-  }
-
-  protected override updated(): void {
-    this.#markScrollable();
-  }
+  /** The fade on a side hiding columns; it also makes a table wider than its card a focusable region. */
+  readonly #cue = new ScrollCue(
+    this,
+    () => this.renderRoot.querySelector<HTMLElement>('.scroll'),
+    (overflow, scroll) => this.#markScrollable(scroll, overflow.start || overflow.end),
+  );
 
   /** A table wider than its card scrolls sideways; then its scroll area is a named, focusable region so keyboards can scroll it. */
-  #markScrollable(): void {
-    const scroll = this.renderRoot.querySelector<HTMLElement>('.scroll');
-    if (!scroll) return;
-    if (scroll.scrollWidth > scroll.clientWidth + 1) {
+  #markScrollable(scroll: HTMLElement, scrollable: boolean): void {
+    if (scrollable) {
       scroll.setAttribute('tabindex', '0');
       scroll.setAttribute('role', 'region');
       scroll.setAttribute('aria-label', this.label ? `${this.label} (scrolls sideways)` : 'Table (scrolls sideways)');
@@ -179,49 +166,51 @@ export class InsightTable extends LitElement {
     const rows = pages > 1 ? sorted.slice(first, first + size) : sorted;
     const drill = this.drill;
     return html`
-      <div class="scroll">
-        <table part="table">
-          ${this.label ? html`<caption part="caption" class=${this.hideCaption ? 'sr-only' : ''}>${this.label}</caption>` : nothing}
-          <thead>
-            <tr>
-              ${data.columns.map((column, index) => {
-                const sorted = index === this.sortIndex;
-                return html`<th
-                  scope="col"
-                  part="header-cell"
-                  class=${isNumericColumn(column) ? 'num' : ''}
-                  aria-sort=${sorted ? this.sortDirection : nothing}
-                >
-                  <button type="button" part="sort-button" @click=${() => this.sortBy(index)}>
-                    ${columnLabel(column)}<span class="sort-icon" aria-hidden="true"
-                      >${sorted ? (this.sortDirection === 'ascending' ? '▲' : '▼') : '▼'}</span
-                    >
-                  </button>
-                </th>`;
-              })}
-            </tr>
-          </thead>
-          <tbody>
-            ${rows.map((row) => {
-              const cells = data.columns.map(
-                (column, index) => html`<td part="cell" class=${isNumericColumn(column) ? 'num' : ''}>${formatCell(row[index], column, this.locale)}</td>`,
-              );
-              return drill
-                ? html`<tr
-                    class="drillable"
-                    tabindex="0"
-                    aria-describedby="drill-hint"
-                    @click=${() => this.#drillTo(row)}
-                    @keydown=${(e: KeyboardEvent) => this.#onRowKeydown(e, row)}
+      <div class="scroll-frame">
+        <div class="scroll">
+          <table part="table">
+            ${this.label ? html`<caption part="caption" class=${this.hideCaption ? 'sr-only' : ''}>${this.label}</caption>` : nothing}
+            <thead>
+              <tr>
+                ${data.columns.map((column, index) => {
+                  const sorted = index === this.sortIndex;
+                  return html`<th
+                    scope="col"
+                    part="header-cell"
+                    class=${isNumericColumn(column) ? 'num' : ''}
+                    aria-sort=${sorted ? this.sortDirection : nothing}
                   >
-                    ${cells}
-                  </tr>`
-                : html`<tr>${cells}</tr>`;
-            })}
-          </tbody>
-        </table>
-        ${sorted.length === 0 ? html`<p class="empty">No rows match the current filters.</p>` : nothing}
-        ${drill ? html`<p id="drill-hint" class="sr-only">Press Enter to drill down into this row.</p>` : nothing}
+                    <button type="button" part="sort-button" @click=${() => this.sortBy(index)}>
+                      ${columnLabel(column)}<span class="sort-icon" aria-hidden="true"
+                        >${sorted ? (this.sortDirection === 'ascending' ? '▲' : '▼') : '▼'}</span
+                      >
+                    </button>
+                  </th>`;
+                })}
+              </tr>
+            </thead>
+            <tbody>
+              ${rows.map((row) => {
+                const cells = data.columns.map(
+                  (column, index) => html`<td part="cell" class=${isNumericColumn(column) ? 'num' : ''}>${formatCell(row[index], column, this.locale)}</td>`,
+                );
+                return drill
+                  ? html`<tr
+                      class="drillable"
+                      tabindex="0"
+                      aria-describedby="drill-hint"
+                      @click=${() => this.#drillTo(row)}
+                      @keydown=${(e: KeyboardEvent) => this.#onRowKeydown(e, row)}
+                    >
+                      ${cells}
+                    </tr>`
+                  : html`<tr>${cells}</tr>`;
+              })}
+            </tbody>
+          </table>
+          ${sorted.length === 0 ? html`<p class="empty">No rows match the current filters.</p>` : nothing}
+          ${drill ? html`<p id="drill-hint" class="sr-only">Press Enter to drill down into this row.</p>` : nothing}
+        </div>
       </div>
       ${pages > 1
         ? html`<nav part="pager" class="pager" aria-label=${this.label ? `${this.label}: pages` : 'Table pages'}>

@@ -1,8 +1,10 @@
 import { css } from 'lit';
+import { scrollCueStyles } from '../shared/scroll-cue.ts';
 import { themeTokens } from '../shared/theme.styles.ts';
 
 export const tableStyles = [
   themeTokens,
+  scrollCueStyles,
   css`
     :host {
       display: block;

@@ -1,42 +1,9 @@
 /**
  * Relative date presets ("last 30 days", "this quarter"), resolved to
- * inclusive [from, to] days in UTC at the moment a query runs.
+ * inclusive [from, to] days in UTC at the moment a query runs. The rule lives
+ * in the SDK so the filter bar shows the very days the server filters by.
  */
+import { resolveDatePreset } from '@insight-engine/sdk/date-presets';
 import { DATE_PRESETS, type DatePreset } from '@insight-engine/sdk/protocol';
 
-export { DATE_PRESETS, type DatePreset };
-
-const day = (d: Date) => d.toISOString().slice(0, 10);
-
-/** The inclusive [from, to] days of a relative preset, in UTC. */
-export function resolveDatePreset(preset: DatePreset, now: Date = new Date()): { from: string; to: string } {
-  const y = now.getUTCFullYear();
-  const m = now.getUTCMonth();
-  const today = Date.UTC(y, m, now.getUTCDate());
-  const back = (days: number) => ({ from: day(new Date(today - (days - 1) * 86_400_000)), to: day(new Date(today)) });
-  const span = (start: number, end: number) => ({ from: day(new Date(start)), to: day(new Date(end - 86_400_000)) });
-  const q = Math.floor(m / 3) * 3;
-  switch (preset) {
-    case 'last_7_days':
-      return back(7);
-    case 'last_30_days':
-      return back(30);
-    case 'last_90_days':
-      return back(90);
-    case 'last_365_days':
-      return back(365);
-    case 'this_month':
-      return span(Date.UTC(y, m, 1), Date.UTC(y, m + 1, 1));
-    case 'last_month':
-      return span(Date.UTC(y, m - 1, 1), Date.UTC(y, m, 1));
-    case 'this_quarter':
-      return span(Date.UTC(y, q, 1), Date.UTC(y, q + 3, 1));
-    case 'last_quarter':
-      return span(Date.UTC(y, q - 3, 1), Date.UTC(y, q, 1));
-    case 'this_year':
-      return span(Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1));
-    case 'last_year':
-      return span(Date.UTC(y - 1, 0, 1), Date.UTC(y, 0, 1));
-  }
-}
-
+export { DATE_PRESETS, resolveDatePreset, type DatePreset };
