@@ -33,6 +33,8 @@ const POSTGRES_FUNCTIONS = [
   'cbrt', 'trunc', 'div', 'width_bucket',
   'btrim', 'split_part', 'strpos', 'initcap', 'octet_length',
   'date_trunc', 'date_part', 'to_char', 'to_date', 'to_timestamp', 'to_number', 'age', 'make_date',
+  // date(x): PostgreSQL has no such function, it reads the call as the cast x::date (pg_catalog's date(timestamp)).
+  'date',
 ] as const;
 
 const MYSQL_FUNCTIONS = [
