@@ -28,7 +28,7 @@ const COMMON_FUNCTIONS = [
 ] as const;
 
 const POSTGRES_FUNCTIONS = [
-  'string_agg', 'array_agg', 'bool_and', 'bool_or', 'every', 'percentile_cont', 'percentile_disc', 'mode',
+  'string_agg', 'array_agg', 'bool_and', 'bool_or', 'every', 'percentile_cont', 'percentile_disc', 'mode', 'grouping',
   'corr', 'covar_pop', 'covar_samp',
   'cbrt', 'trunc', 'div', 'width_bucket',
   'btrim', 'split_part', 'strpos', 'initcap', 'octet_length',

@@ -384,14 +384,32 @@ function checkSelectColumn(column: unknown, scope: Scope | null, walk: Walk): vo
 function checkGroupBy(groupby: unknown, scope: Scope | null, walk: Walk): void {
   if (isEmpty(groupby)) return;
   if (Array.isArray(groupby)) {
-    for (const expr of groupby) checkExpr(expr, scope, walk);
+    for (const expr of groupby) checkGroupingItem(expr, scope, walk);
     return;
   }
   if (!isNode(groupby)) return refuse('GROUP BY has an unexpected form');
   allowKeys(groupby, ['columns', 'modifiers'], 'GROUP BY');
   // MySQL's WITH ROLLUP arrives as a modifier; an empty list is `[null]`.
   if (asArray(groupby.modifiers, 'GROUP BY').some((m) => !isEmpty(m))) refuse('GROUP BY modifiers are not allowed');
-  for (const expr of asArray(groupby.columns, 'GROUP BY')) checkExpr(expr, scope, walk);
+  for (const expr of asArray(groupby.columns, 'GROUP BY')) checkGroupingItem(expr, scope, walk);
+}
+
+/**
+ * A GROUP BY item. PostgreSQL's ROLLUP(...) and CUBE(...) arrive as function
+ * calls; in this position they are grouping constructs, not functions, so
+ * only here do they pass, with their arguments walked like any expression.
+ */
+function checkGroupingItem(item: unknown, scope: Scope | null, walk: Walk): void {
+  if (walk.dialect === 'postgres' && isNode(item) && item.type === 'function' && isEmpty(item.over)) {
+    const name = functionName(item);
+    if (name === 'rollup' || name === 'cube') {
+      allowKeys(item, ['type', 'name', 'args'], 'ROLLUP or CUBE');
+      const args = item.args;
+      if (!isNode(args) || args.type !== 'expr_list') return refuse('ROLLUP or CUBE has an unexpected form');
+      return checkExpr(args, scope, walk);
+    }
+  }
+  checkExpr(item, scope, walk);
 }
 
 function checkOrderBy(orderby: unknown, scope: Scope | null, walk: Walk): void {

@@ -56,6 +56,9 @@ const CASES: Case[] = [
   { name: 'a frame entirely ahead', sql: 'select id, sum(amount) over (order by id rows between 1 following and 3 following) as s from orders order by id' },
   { name: 'a short frame form', sql: 'select id, sum(amount) over (order by id rows 2 preceding) as s from orders order by id' },
   { name: 'an offset frame in a named window', sql: 'select id, sum(amount) over w as s from orders window w as (order by id rows between 3 preceding and current row) order by id' },
+  // grouping sets
+  { name: 'ROLLUP with GROUPING()', sql: 'select status, grouping(status) as g, count(*) as n, sum(amount) as total from orders group by rollup(status) order by g, status', dialects: ['postgres'] },
+  { name: 'CUBE over two columns', sql: 'select status, customer_name, count(*) as n from orders group by cube(status, customer_name) order by status nulls first, customer_name nulls first', dialects: ['postgres'] },
   // grouping by a key: PostgreSQL infers the other columns from it on a table, not on a subquery
   {
     name: 'grouping by the key of a joined dataset',
