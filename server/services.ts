@@ -12,6 +12,7 @@ import { ensureDefaultOrg } from './bootstrap/ensure-default-org.ts';
 import { DEMO_WAREHOUSE_PATH, provisionDemo } from './demo-content/provision-demo.ts';
 import { createHostPolicy } from './connectors/host-policy.ts';
 import { createQueryHistory, type QueryHistory } from './history/query-history.ts';
+import { primaryKeys } from './query/dataset-keys.ts';
 import { createQueryEngine, type QueryEngine } from './query/query-engine.ts';
 import { createOrgConfigRepository, engineSettings, type OrgConfigRepository } from './config-store/org-config.ts';
 import { instrumentConnections } from './ops/instrument-connections.ts';
@@ -116,7 +117,14 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
     defaults: { ...settings, ai: { enabled: true, model: config.openai.model, timeoutMs: config.openai.timeoutMs } },
     aiKeyConfigured: Boolean(config.openai.apiKey),
   });
-  const engine = createQueryEngine({ datasets, connections, cache, settings: (orgId) => engineSettings(orgConfig, orgId), history });
+  const engine = createQueryEngine({
+    datasets,
+    connections,
+    cache,
+    settings: (orgId) => engineSettings(orgConfig, orgId),
+    history,
+    tableKeys: async (orgId, connectionId) => primaryKeys(await connectionStore.readSchema(orgId, connectionId)),
+  });
   ops.metrics.watchCache(cache);
   ops.metrics.watchPools(connections.poolReadings);
   const savedQueries = createSavedQueryRepository(store.db);

@@ -68,7 +68,8 @@ describe('POST /api/embed/ask with a model', () => {
     expect(body.engine).toBe('llm');
     expect(body.status).toBe('answered');
     expect(body.fallbackReason).toBeUndefined();
-    expect(body.explanation).toBe('Revenue per region, largest first.');
+    // The engine's account of the SQL that ran, not the model's words about it.
+    expect(body.explanation).toBe('Reads Sales, grouped by region, sorted by revenue (largest first).');
     expect(body.sql).toContain('from sales');
     const truth = await warehouse('select region, sum(revenue) as revenue from sales_facts where tenant_id = 1 group by region order by revenue desc');
     expect(column(body, 'region')).toEqual(truth.rows.map((r) => r[0]));
@@ -220,6 +221,14 @@ describe('POST /api/embed/ask with a model', () => {
     expect(unanswerable.body.engine).toBe('offline');
     expect(unanswerable.body.fallbackReason).toBe('no_sql');
     expect(unanswerable.body.status).toBe('clarify');
+  });
+
+  it('never shows the model\'s markup, and says what the SQL that ran does', async () => {
+    const explanation = `<script>alert(1)</script>**Revenue for 2024** [by region](https://evil.example)\u202e\u0007 ${'and more '.repeat(100)}`;
+    model.use(() => sqlReply('select region, count(*) as n from sales group by 1 order by 2 desc limit 3', explanation));
+    const { body } = await ask('top three regions by order lines');
+    expect(body.engine).toBe('llm');
+    expect(body.explanation).toBe('Reads Sales, grouped by region, sorted by n (largest first), first 3 rows.');
   });
 
   it('asks the model again after a reply that is not JSON', async () => {

@@ -29,6 +29,7 @@ import { displaySql, readResult, suggestVisualizations, type ResultData } from '
 import { scopeDataset, viewerDatasets, type ScopedDataset } from './ask-datasets.ts';
 import type { LlmCallOptions, LlmClient } from './llm-client.ts';
 import type { AskDataset, Interpretation, ValueLookup } from './offline/interpret-question.ts';
+import { describeSql } from './plain-explanation.ts';
 import { buildSqlPrompt, type PromptDataset, type PromptExample } from './sql-prompt.ts';
 import { createValueLookups, type ValueLookups } from './value-lookup.ts';
 import { writeSql, type FallbackReason } from './write-sql.ts';
@@ -233,8 +234,12 @@ export function createAskService(deps: AskServiceDeps): AskService {
     // Repairs share one budget: a viewer waits at most twice the time box for the model before the offline engine answers.
     const deadline = started + MODEL_BUDGET_FACTOR * (call.timeoutMs ?? input.model.llm.timeoutMs);
     const outcome = await writeSql({ llm: input.model.llm, messages, run, call, deadline, ...(deps.maxRepairs !== undefined ? { maxRepairs: deps.maxRepairs } : {}) });
-    if (outcome.status === 'ok') memo.set(key, { sql: outcome.sql, explanation: outcome.explanation });
-    return outcome;
+    if (outcome.status !== 'ok') return outcome;
+    // The engine's account of the SQL that ran is preferred to the model's own words about it.
+    const labels = Object.fromEntries(datasets.map((d) => [d.row.name.toLowerCase(), d.row.label]));
+    const explained = { ...outcome, explanation: describeSql(outcome.sql, dialect, labels) || outcome.explanation };
+    memo.set(key, { sql: explained.sql, explanation: explained.explanation });
+    return explained;
   }
 
   function datasetOf(scoped: readonly ScopedDataset[], query: StructuredQuery): ScopedDataset {

@@ -6,6 +6,7 @@
  * unchecked SQL.
  */
 import { isInsightError } from '../errors/insight-error.ts';
+import { plainExplanation } from './plain-explanation.ts';
 import { LlmCallError, parseJsonReply, type ChatMessage, type LlmCallOptions, type LlmClient } from './llm-client.ts';
 import { repairMessage } from './sql-prompt.ts';
 
@@ -54,7 +55,8 @@ export async function writeSql<T>(input: {
     messages.push({ role: 'assistant', content: text.slice(0, 20_000) });
     const reply = parseJsonReply(text);
     const sql = typeof reply?.['sql'] === 'string' ? reply['sql'].trim() : undefined;
-    const explanation = typeof reply?.['explanation'] === 'string' ? reply['explanation'].slice(0, 2000) : '';
+    // Shown to viewers verbatim: plain text, bounded.
+    const explanation = plainExplanation(reply?.['explanation']);
     if (sql === undefined) {
       reason = 'invalid_reply';
       messages.push(repairMessage('ERR_REPLY', 'the reply was not the JSON object asked for'));

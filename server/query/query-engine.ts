@@ -15,6 +15,7 @@ import type { QueryActor, QueryHistoryEntry, QueryHistorySink } from '../history
 import type { DatasetColumn, DatasetRow } from '../store/store-schema.ts';
 import { compileDatasetSelect, compileStructuredQuery, type CompiledSql } from './compile-query.ts';
 import { checkColumns } from './sql-guard/check-columns.ts';
+import { datasetKeys } from './dataset-keys.ts';
 import { guardSql, referencedDatasets } from './sql-guard/guard-sql.ts';
 import { dimensionAlias, measureAlias, resolveRelativeDates, type StructuredQuery } from './structured-query.ts';
 
@@ -147,6 +148,12 @@ export function createQueryEngine(deps: {
   settings: (orgId: string) => EngineSettings | Promise<EngineSettings>;
   /** Receives one entry per run, ok or failed; must not block. */
   history?: QueryHistorySink;
+  /**
+   * Primary keys of a connection's tables (lower-case table name -> columns),
+   * from its introspected schema: SQL grouped by a dataset's key may then use
+   * the dataset's other columns, as it may over the table itself.
+   */
+  tableKeys?: (orgId: string, connectionId: string) => Promise<ReadonlyMap<string, readonly string[]>>;
 }): QueryEngine {
   const compileCached = createCompileMemo();
   /** Serves from the cache or runs the statement once, serialising the result to cacheable bytes. */
@@ -208,10 +215,15 @@ export function createQueryEngine(deps: {
     seen.datasetName = names.join(',');
     // Declared columns only, whoever wrote the SQL; `*` is safe because each dataset's subquery selects only those.
     checkColumns(request.sql, connector.dialect, new Map(used.map((d) => [d.name, new Set(d.columns.map((c) => c.name))])), { star: true });
+    // Keys matter only to a GROUP BY; other SQL does not wait for the schema.
+    const tables = deps.tableKeys && /\bgroup\s+by\b/i.test(request.sql) ? await deps.tableKeys(request.orgId, request.connectionId).catch(() => undefined) : undefined;
     const guarded = guardSql({
       sql: request.sql,
       dialect: connector.dialect,
-      datasets: used.map((d) => ({ name: d.name.toLowerCase(), source: compileDatasetSelect(d, { dialect: connector.dialect, params: request.params }) })),
+      datasets: used.map((d) => {
+        const keys = tables ? datasetKeys(d, tables) : undefined;
+        return { name: d.name.toLowerCase(), source: compileDatasetSelect(d, { dialect: connector.dialect, params: request.params }), ...(keys ? { keys } : {}) };
+      }),
       params: request.params,
     });
     const ttls = used.map((d) => d.cache_ttl_seconds).filter((t): t is number => t !== null);

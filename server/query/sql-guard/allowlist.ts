@@ -28,11 +28,13 @@ const COMMON_FUNCTIONS = [
 ] as const;
 
 const POSTGRES_FUNCTIONS = [
-  'string_agg', 'array_agg', 'bool_and', 'bool_or', 'every', 'percentile_cont', 'percentile_disc', 'mode',
+  'string_agg', 'array_agg', 'bool_and', 'bool_or', 'every', 'percentile_cont', 'percentile_disc', 'mode', 'grouping',
   'corr', 'covar_pop', 'covar_samp',
   'cbrt', 'trunc', 'div', 'width_bucket',
   'btrim', 'split_part', 'strpos', 'initcap', 'octet_length',
   'date_trunc', 'date_part', 'to_char', 'to_date', 'to_timestamp', 'to_number', 'age', 'make_date',
+  // date(x): PostgreSQL has no such function, it reads the call as the cast x::date (pg_catalog's date(timestamp)).
+  'date',
 ] as const;
 
 const MYSQL_FUNCTIONS = [

@@ -32,6 +32,7 @@ import {
   ALLOWED_UNARY_OPERATORS,
   BARE_WORD_FUNCTIONS,
 } from './allowlist.ts';
+import { addDependentGroupBy, type DatasetKeys, type KeyedRelation } from './group-by-keys.ts';
 import type { AstNode } from './sql-parser.ts';
 
 /** Names the guard invents. User SQL containing this text is refused before parsing, so they cannot collide. */
@@ -81,6 +82,12 @@ export interface CheckOptions {
   placeholders: ReadonlySet<string>;
   /** PostgreSQL folds unquoted aliases to lower case; node-sql-parser forgets the quotes, the scanner remembers them. */
   quotedIdentifiers: ReadonlySet<string>;
+  /**
+   * Declared unique keys of a dataset (rewrite mode): grouping by one lets
+   * the SELECT use the dataset's other columns as a table's primary key
+   * would (group-by-keys.ts).
+   */
+  keysOf?: (dataset: string) => DatasetKeys | undefined;
 }
 
 export interface CheckResult {
@@ -172,6 +179,8 @@ export function checkStatement(statement: AstNode, options: CheckOptions): Check
 const SELECT_KEYS = [
   'type', 'with', 'options', 'distinct', 'columns', 'into', 'from', 'where', 'groupby', 'having', 'orderby', 'limit',
   'window', '_next', 'set_op', 'parentheses_symbol', '_parentheses',
+  // ORDER BY after a WINDOW clause: node-sql-parser keeps it under another name and serialises it as ORDER BY.
+  '_orderby',
 ];
 
 function checkSelect(node: unknown, scope: Scope | null, walk: Walk): void {
@@ -193,6 +202,8 @@ function checkSelect(node: unknown, scope: Scope | null, walk: Walk): void {
   checkOrderBy(node.orderby, inner, walk);
   checkLimit(node.limit, inner, walk);
   checkWindowClause(node.window, inner, walk);
+  checkOrderBy(node._orderby, inner, walk);
+  if (walk.mode === 'rewrite' && walk.keysOf) addDependentGroupBy(node, keyedRelations(node, walk), asArray(node.from, 'The FROM clause').length);
 
   if (!isEmpty(node._next)) {
     const op = typeof node.set_op === 'string' ? node.set_op.toLowerCase() : '';
@@ -200,6 +211,17 @@ function checkSelect(node: unknown, scope: Scope | null, walk: Walk): void {
     // `(WITH x AS (...) SELECT ...) UNION SELECT ... FROM x`: the second x is not the CTE.
     checkSelect(node._next, node.parentheses_symbol ? scope : inner, walk);
   }
+}
+
+/** The datasets of a checked SELECT's own FROM that declare keys, under the alias the SELECT uses. */
+function keyedRelations(node: AstNode, walk: Walk): KeyedRelation[] {
+  const keyed: KeyedRelation[] = [];
+  for (const item of asArray(node.from, 'The FROM clause')) {
+    const dataset = walk.result.relations.find((r) => r.node === item)?.dataset;
+    const keys = dataset === undefined ? undefined : walk.keysOf?.(dataset);
+    if (keys && isNode(item) && typeof item.as === 'string') keyed.push({ alias: item.as, keys });
+  }
+  return keyed;
 }
 
 function checkInto(into: unknown): void {
@@ -362,14 +384,32 @@ function checkSelectColumn(column: unknown, scope: Scope | null, walk: Walk): vo
 function checkGroupBy(groupby: unknown, scope: Scope | null, walk: Walk): void {
   if (isEmpty(groupby)) return;
   if (Array.isArray(groupby)) {
-    for (const expr of groupby) checkExpr(expr, scope, walk);
+    for (const expr of groupby) checkGroupingItem(expr, scope, walk);
     return;
   }
   if (!isNode(groupby)) return refuse('GROUP BY has an unexpected form');
   allowKeys(groupby, ['columns', 'modifiers'], 'GROUP BY');
   // MySQL's WITH ROLLUP arrives as a modifier; an empty list is `[null]`.
   if (asArray(groupby.modifiers, 'GROUP BY').some((m) => !isEmpty(m))) refuse('GROUP BY modifiers are not allowed');
-  for (const expr of asArray(groupby.columns, 'GROUP BY')) checkExpr(expr, scope, walk);
+  for (const expr of asArray(groupby.columns, 'GROUP BY')) checkGroupingItem(expr, scope, walk);
+}
+
+/**
+ * A GROUP BY item. PostgreSQL's ROLLUP(...) and CUBE(...) arrive as function
+ * calls; in this position they are grouping constructs, not functions, so
+ * only here do they pass, with their arguments walked like any expression.
+ */
+function checkGroupingItem(item: unknown, scope: Scope | null, walk: Walk): void {
+  if (walk.dialect === 'postgres' && isNode(item) && item.type === 'function' && isEmpty(item.over)) {
+    const name = functionName(item);
+    if (name === 'rollup' || name === 'cube') {
+      allowKeys(item, ['type', 'name', 'args'], 'ROLLUP or CUBE');
+      const args = item.args;
+      if (!isNode(args) || args.type !== 'expr_list') return refuse('ROLLUP or CUBE has an unexpected form');
+      return checkExpr(args, scope, walk);
+    }
+  }
+  checkExpr(item, scope, walk);
 }
 
 function checkOrderBy(orderby: unknown, scope: Scope | null, walk: Walk): void {
@@ -436,13 +476,31 @@ function checkWindowSpecification(spec: unknown, scope: Scope | null, walk: Walk
   if (!isEmpty(body.window_frame_clause)) checkFrame(body.window_frame_clause);
 }
 
-/** Frames are raw keyword nodes in node-sql-parser's AST; only the standard words pass. */
+/** A frame offset as node-sql-parser keeps it: a `number` node whose value is the count and the direction, `6 PRECEDING`. */
+const FRAME_OFFSET = /^\d{1,9} (preceding|following)$/i;
+
+/**
+ * Frames are raw keyword nodes in node-sql-parser's AST, serialised as they
+ * are: only the standard words and a plain count of rows pass. (RANGE and
+ * GROUPS frames do not parse in node-sql-parser 5, so an interval offset
+ * never reaches here.)
+ */
 function checkFrame(frame: unknown): void {
   if (!isNode(frame)) return refuse('The window frame has an unexpected form');
   if (frame.type === 'origin') {
     allowKeys(frame, ['type', 'value'], 'The window frame');
     if (typeof frame.value !== 'string' || !FRAME_WORD.test(frame.value.trim())) refuse('The window frame has an unexpected form');
     return;
+  }
+  if (frame.type === 'number') {
+    allowKeys(frame, ['type', 'value'], 'The window frame');
+    if (typeof frame.value !== 'string' || !FRAME_OFFSET.test(frame.value)) refuse('A window frame offset must be a whole number of rows');
+    return;
+  }
+  if (frame.type === 'rows') {
+    // The short form `ROWS 6 PRECEDING`.
+    allowKeys(frame, ['type', 'expr'], 'The window frame');
+    return checkFrame(frame.expr);
   }
   if (frame.type === 'binary_expr' && frame.operator === 'BETWEEN') {
     allowKeys(frame, ['type', 'operator', 'left', 'right'], 'The window frame');

@@ -161,6 +161,9 @@ const HOSTILE: Hostile[] = [
   { name: 'IS DISTINCT FROM (raw text in the AST)', sql: 'select status is distinct from amount from orders', code: { postgres: NOT_ALLOWED, mysql: PARSE } },
   { name: 'SQL_CALC_FOUND_ROWS', sql: 'select sql_calc_found_rows * from orders', code: NOT_ALLOWED },
   { name: 'STRAIGHT_JOIN', sql: 'select * from orders a straight_join orders b on true', code: { postgres: PARSE, mysql: NOT_ALLOWED } },
+  { name: 'ROLLUP outside GROUP BY', sql: 'select rollup(status) from orders', code: FUNCTION },
+  { name: 'CUBE over a non-dataset', sql: 'select count(*) from orders group by cube((select password from users_secret))', code: { postgres: TABLE } },
+  { name: 'a function inside ROLLUP', sql: 'select count(*) from orders group by rollup(pg_sleep(1))', code: { postgres: FUNCTION } },
   { name: 'GROUP BY WITH ROLLUP', sql: 'select status, count(*) from orders group by status with rollup', code: { mysql: NOT_ALLOWED } },
   { name: 'LIMIT from a subquery', sql: 'select * from orders limit (select 1)', code: { postgres: NOT_ALLOWED, mysql: PARSE } },
   // comments

@@ -13,6 +13,7 @@
 import type { Dialect } from '../../connectors/connector.ts';
 import { InsightError } from '../../errors/insight-error.ts';
 import { checkStatement, datasetMarker, isRelationName, MARKER_PREFIX, placeholderMarker } from './check-select.ts';
+import type { DatasetKeys } from './group-by-keys.ts';
 import { prepareSql } from './prepare-sql.ts';
 import { spliceSources, verifyFinal, verifyRegenerated, type PolicySource } from './regenerate.ts';
 import { parseStatements, sqlifyStatement } from './sql-parser.ts';
@@ -28,6 +29,12 @@ export interface GuardDataset {
    * for postgres), e.g. `{ sql: 'select * from "orders" where tenant_id = ?', parameters: [42] }`.
    */
   source: PolicySource;
+  /**
+   * Unique keys of the dataset (column names), e.g. `[['id']]`: grouping by
+   * one lets the query select the dataset's other columns without grouping
+   * by them, as PostgreSQL allows for a table's primary key (group-by-keys.ts).
+   */
+  keys?: DatasetKeys;
 }
 
 export interface GuardInput {
@@ -81,7 +88,7 @@ function paramValue(params: Readonly<Record<string, unknown>>, name: string): un
 }
 
 /** Layers 1-3: text checks, parse, walk. The statement comes back canonicalised, dataset references not yet replaced. */
-function analyse(sql: string, dialect: Dialect, isDataset: (name: string) => boolean) {
+function analyse(sql: string, dialect: Dialect, isDataset: (name: string) => boolean, keysOf?: (dataset: string) => DatasetKeys | undefined) {
   if (dialect !== 'postgres' && dialect !== 'mysql') throw new InsightError('ERR_VALIDATION', 'Unknown SQL dialect');
   const prepared = prepareSql(sql, dialect);
 
@@ -91,7 +98,7 @@ function analyse(sql: string, dialect: Dialect, isDataset: (name: string) => boo
   if (statements.length !== 1) throw new InsightError('ERR_SQL_NOT_ALLOWED', 'Only one statement is allowed');
 
   const placeholders = new Set(prepared.placeholders.map((_, i) => placeholderMarker(i)));
-  const checked = checkStatement(statement, { dialect, mode: 'rewrite', isDataset, placeholders, quotedIdentifiers: prepared.quotedIdentifiers });
+  const checked = checkStatement(statement, { dialect, mode: 'rewrite', isDataset, placeholders, quotedIdentifiers: prepared.quotedIdentifiers, ...(keysOf ? { keysOf } : {}) });
   // Each {{param}} in code must have become exactly one bound value (not text inside a literal).
   if (checked.placeholders.length !== placeholders.size || new Set(checked.placeholders.map((p) => p.value)).size !== placeholders.size) {
     throw new InsightError('ERR_SQL_NOT_ALLOWED', 'A {{param}} placeholder is not in a place where a value can be bound');
@@ -137,7 +144,7 @@ const PLAN_CACHE_MAX_SQL = 20_000;
 const plans = new Map<string, GuardPlan>();
 
 function planKey(dialect: Dialect, sql: string, datasets: ReadonlyMap<string, GuardDataset>): string {
-  const sources = [...datasets.entries()].map(([key, dataset]) => `${key}\u0000${dataset.source.sql}`).sort();
+  const sources = [...datasets.entries()].map(([key, dataset]) => `${key}\u0000${dataset.source.sql}\u0000${JSON.stringify(dataset.keys ?? [])}`).sort();
   return JSON.stringify([dialect, sql, sources]);
 }
 
@@ -148,7 +155,7 @@ function rememberPlan(key: string, plan: GuardPlan): void {
 
 /** Layer 4: dataset references become markers; regenerate, verify. */
 function makePlan(sql: string, dialect: Dialect, datasets: ReadonlyMap<string, GuardDataset>, params: Readonly<Record<string, unknown>>): GuardPlan {
-  const { prepared, statement, checked } = analyse(sql, dialect, (name) => datasets.has(name));
+  const { prepared, statement, checked } = analyse(sql, dialect, (name) => datasets.has(name), (name) => datasets.get(name)?.keys);
   const values = prepared.placeholders.map((name) => paramValue(params, name));
   const markers: string[] = [];
   for (const relation of checked.relations) {
