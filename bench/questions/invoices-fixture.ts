@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { seededRandom } from '../../server/demo-content/seed-warehouse.ts';
 import { parseConnectionUrl } from '../../server/connectors/connection-url.ts';
 import { adminClient, TEST_ADMIN_KEY } from '../../server/testing/admin-fixtures.ts';
 import { POSTGRES_URL } from '../../server/testing/services.ts';
@@ -29,17 +30,6 @@ export interface InvoicesFixture {
   /** Gold SQL as the table's owner, `invoice_lines` standing for the run's table; rows as arrays. */
   gold(sql: string, params: unknown[]): Promise<unknown[][]>;
   drop(): Promise<void>;
-}
-
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function invoiceRows(): unknown[][] {
