@@ -139,7 +139,7 @@ const CLARIFIED: ClarifyCase[] = [
   { q: '   ?!  ' },
   { q: 'show me the' },
   { q: 'revenue by flavour', unknown: ['flavour'] },
-  { q: 'revnue by regon', unknown: ['revnue', 'regon'], suggests: 'revenue by region' },
+  { q: 'revnue by reegionn', unknown: ['revnue', 'reegionn'], suggests: 'revenue by region' },
   { q: 'total', unknown: ['total'] },
   { q: 'revenue for Fiction', tenant: 1, unknown: ['Fiction'] },
   { q: 'revenue in West', shipments: true, unknown: ['West'], suggests: 'revenue in Region West' },
@@ -355,6 +355,23 @@ describe('values and visibility', () => {
   it('asks which dataset when two answer equally', async () => {
     const result = await interpretQuestion('revenue by region', [sales, shipments], { lookup: lookupFor(1), now: NOW });
     expect(result.status).toBe('clarify');
+  });
+});
+
+describe('offline questions as people phrase them', () => {
+  it('applies the one near correction of each misspelt word and says what it showed', async () => {
+    const result = await interpretQuestion('revenue for backpaks', [sales], { lookup: lookupFor(1), now: NOW });
+    expect(result.status).toBe('answered');
+    if (result.status !== 'answered') return;
+    expect(result.explanation).toMatch(/^Showing results for "revenue for backpacks"/);
+    expect(result.query.filters).toEqual([{ column: 'category', op: 'eq', value: 'Backpacks' }]);
+  });
+
+  it('ranks by how many there are after a grouping, and units counted are their total', async () => {
+    const busiest = await interpretQuestion('which quarter had the most orders', [sales], { lookup: lookupFor(1), now: NOW });
+    expect(busiest.status === 'answered' && busiest.query).toMatchObject({ measures: [{ agg: 'count_distinct', column: 'order_id' }], dimensions: [{ column: 'order_date', grain: 'quarter' }], limit: 1 });
+    const units = await interpretQuestion('how many units did we sell', [sales], { lookup: lookupFor(1), now: NOW });
+    expect(units.status === 'answered' && units.query.measures).toEqual([{ agg: 'sum', column: 'quantity' }]);
   });
 });
 

@@ -95,6 +95,9 @@ const STOP_WORDS = new Set(
    include includes including issue issued bill bills break down volume overall`.split(/\s+/),
 );
 
+/** Verbs whose object is the main measure when none is named ("what did each region sell"). */
+const MONEY_VERBS = new Set(['sell', 'sold', 'spend', 'spent', 'bring', 'brought', 'earn', 'earned', 'make', 'made']);
+
 /** Number words a ranking counts with ("top five", "the three best"). */
 const NUMBER_WORDS: Record<string, number> = {
   one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, fifteen: 15, twenty: 20,
@@ -275,7 +278,7 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
     mapped: 0,
   };
   const time = vocabulary.timeColumn;
-  if (tokens.some((t, k) => t.lower === 'how' && tokens[k + 1]?.lower === 'much')) intent.howMuch = true;
+  if (tokens.some((t, k) => (t.lower === 'how' && tokens[k + 1]?.lower === 'much') || MONEY_VERBS.has(t.lower))) intent.howMuch = true;
   const ranks = tokens.some((t) => RANKING_WORDS.has(t.lower));
   /** After "by", "per", "which": a named column groups the answer. */
   let grouping = false;
@@ -372,6 +375,11 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
       const { agg, span: aggSpan } = pendingAgg;
       pendingAgg = undefined;
       const full = { start: aggSpan.start, end: span.end };
+      // "how many units": a measure counted is its total.
+      if (agg === 'count' && column.role === 'measure' && isNumeric(column)) {
+        intent.measures.push({ agg: 'sum', column, span: full });
+        return;
+      }
       if (agg === 'count' || agg === 'count_distinct') {
         intent.measures.push({ agg: column.role === 'measure' && agg === 'count' ? 'count' : 'count_distinct', column, span: full });
         return;
@@ -386,6 +394,13 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
         return;
       }
       intent.measures.push({ agg, column, span: full });
+      return;
+    }
+    // "which quarter had the most orders": after a grouping, the superlative ranks by how many there are.
+    if (pendingSuperlative && plural && column.role === 'dimension' && intent.dimensions.length > 0) {
+      intent.measures.push({ agg: 'count_distinct', column, span });
+      intent.superlatives.push({ direction: pendingSuperlative.direction, span: { start: pendingSuperlative.span.start, end: span.end } });
+      pendingSuperlative = undefined;
       return;
     }
     if (pendingSuperlative && column.role === 'measure') {
