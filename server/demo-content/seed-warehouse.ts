@@ -22,7 +22,7 @@ const LAST_NAMES = ['Adams', 'Berg', 'Costa', 'Dubois', 'Evans', 'Fischer', 'Gar
 const PRODUCT_WORDS = ['Classic', 'Pro', 'Lite', 'Max', 'Trail', 'Urban', 'Eco', 'Prime'];
 
 /** mulberry32: a tiny, well-known seeded PRNG, so every install generates the same rows. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -102,14 +102,22 @@ export function buildAnswer(intent: Intent): BuiltAnswer {
   dimensions = dimensions.filter((d) => !(d.implicitGrain && dimensions.some((x) => x !== d && x.column.name === d.column.name && !x.implicitGrain)));
   if (intent.trend && time && !dimensions.some((d) => d.column.name === time.name)) dimensions.push({ column: time, grain: 'month', span: intent.trend });
 
+  const firstMeasureColumn = rankedMeasures(dataset)[0];
+  // A ranking or "how much" without a named measure is about the dataset's main measure.
+  const ranked = intent.top !== undefined || (intent.superlatives.some((s) => !s.column) && dimensions.length > 0);
+  if (measures.length === 0 && intent.compared.length === 0 && firstMeasureColumn && (ranked || intent.howMuch)) {
+    addMeasure({ agg: 'sum', column: firstMeasureColumn, span: { start: 0, end: 0 } });
+  }
   let top = intent.top;
+  // "top region": one row; "top regions", "top 5": as many as asked, ten when not said.
+  if (top && !top.counted) top = { ...top, n: intent.rankCount ?? (dimensions.some((d) => d.plural) ? 10 : 1) };
   let sortTarget: { measure: MeasureIntent } | { dimension: DimensionIntent } | undefined = intent.sort?.target;
   let direction = intent.sort?.direction;
   for (const s of intent.superlatives) {
     if (dimensions.length > 0) {
       // "which region has the highest revenue": the top row of the grouping.
       const measure = s.column ? addMeasure({ agg: 'sum', column: s.column, span: s.span }) : measures[0];
-      if (!top) top = { n: dimensions.some((d) => d.plural) ? 10 : 1, direction: s.direction, span: s.span };
+      if (!top) top = { n: intent.rankCount ?? (dimensions.some((d) => d.plural) ? 10 : 1), direction: s.direction, span: s.span };
       if (measure && !sortTarget) sortTarget = { measure };
       if (!direction) direction = s.direction;
     } else if (s.column) {
@@ -118,7 +126,6 @@ export function buildAnswer(intent: Intent): BuiltAnswer {
   }
   if (measures.length === 0) for (const m of intent.compared) addMeasure(m);
 
-  const firstMeasureColumn = rankedMeasures(dataset)[0];
   if (measures.length === 0 && top) {
     return {
       ok: false,

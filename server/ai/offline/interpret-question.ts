@@ -166,12 +166,24 @@ export async function interpretQuestion(question: string, datasets: AskDataset[]
     const unknownWords = [...new Set(intent.unknown.sort((a, b) => a - b).map((k) => (tokens[k] as Token).raw))];
     if (unknown.size > 0) {
       // Each unknown word replaced by its nearest known word, or left out.
+      let fixedAll = true;
       const corrected = tokens.flatMap((t, k) => {
         if (!unknown.has(k)) return [t];
         const fix = correction(t.raw, intent.vocabulary);
+        // Only a slip of one letter is applied unasked ("backpaks"); "tenants" is not "tents".
+        if (!fix || distance(t.lower, fix, 1) > 1) fixedAll = false;
         return fix ? tokenizeQuestion(fix) : [];
       });
-      candidates.push(textOf(corrected));
+      // Every unknown word has one near known word and the result is a question the engine answers: answer it, and say so.
+      const text = textOf(corrected);
+      if (fixedAll && intent.ambiguous.length === 0 && answers(text)) {
+        const fixed = read(tokenizeQuestion(text).slice(0, MAX_TOKENS), vocabularies, now);
+        const built = buildAnswer(fixed.intent);
+        if (built.ok) {
+          return { status: 'answered', query: built.query, understood: built.understood, explanation: `Showing results for "${text}". ${built.explanation}`, visualization: built.visualization };
+        }
+      }
+      candidates.push(text);
       candidates.push(textOf(tokens.filter((_, k) => !unknown.has(k))));
     }
     const parts: string[] = [];

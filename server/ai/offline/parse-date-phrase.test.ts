@@ -34,4 +34,29 @@ describe('parseDatePhrase', () => {
       expect(read(`last 3 ${word}`, '2025-01-01T00:00:00Z'), word).toBeUndefined();
     }
   });
+
+  it('gives a year stated once to the whole range of months', () => {
+    const now = '2026-12-02T00:00:00Z';
+    const range = (text: string) => (read(text, now)?.filter as { value: unknown }).value;
+    expect(range('from January to March 2025')).toEqual(['2025-01-01', '2025-03-31']);
+    expect(range('between jan and mar 2025')).toEqual(['2025-01-01', '2025-03-31']);
+    expect(range('jan-mar 2025')).toEqual(['2025-01-01', '2025-03-31']);
+    expect(range('April to June 2024')).toEqual(['2024-04-01', '2024-06-30']);
+    expect(range('oct through dec 2024')).toEqual(['2024-10-01', '2024-12-31']);
+    expect(range('from November to February 2025')).toEqual(['2024-11-01', '2025-02-28']);
+    expect(range('from November 2024 to February 2025')).toEqual(['2024-11-01', '2025-02-28']);
+  });
+
+  it('reads halves, quarters in words and the first or last week of a month', () => {
+    const now = '2026-12-02T00:00:00Z';
+    const range = (text: string) => (read(text, now)?.filter as { value: unknown }).value;
+    expect(range('in the first half of 2025')).toEqual(['2025-01-01', '2025-06-30']);
+    expect(range('H2 2024')).toEqual(['2024-07-01', '2024-12-31']);
+    expect(range('in the first six months of 2025')).toEqual(['2025-01-01', '2025-06-30']);
+    expect(range('in the second quarter of 2025')).toEqual(['2025-04-01', '2025-06-30']);
+    expect(range('last quarter of 2024')).toEqual(['2024-10-01', '2024-12-31']);
+    expect(range('in the first week of March 2025')).toEqual(['2025-03-01', '2025-03-07']);
+    expect(range('last week of dec 2024')).toEqual(['2024-12-25', '2024-12-31']);
+    expect(read('last week', now)?.label).toContain('last week');
+  });
 });

@@ -70,6 +70,9 @@ function recentMonthYear(month: number, now: Date): number {
  * "March 3 2025", "3 March 2025", "Q1 2025", "2025-03-01".
  */
 function periodAt(tokens: Token[], i: number, now: Date): { period: Period; end: number } | undefined {
+  if (tokens[i]?.lower === 'the') return periodAt(tokens, i + 1, now);
+  const part = partOfPeriodAt(tokens, i, now);
+  if (part) return part;
   const t = tokens[i];
   if (!t) return undefined;
   if (t.kind === 'date') {
@@ -104,6 +107,98 @@ function periodAt(tokens: Token[], i: number, now: Date): { period: Period; end:
   }
   if (isYear(next)) return { period: monthPeriod(next.value, month), end: i + 2 };
   return { period: monthPeriod(recentMonthYear(month, now), month), end: i + 1 };
+}
+
+const ORDINALS: Record<string, number> = { first: 1, '1st': 1, second: 2, '2nd': 2, third: 3, '3rd': 3, fourth: 4, '4th': 4, last: -1, final: -1 };
+
+/** "of 2025", "2025", "of March 2025": the period a part is taken of. */
+function wholeAt(tokens: Token[], i: number, now: Date): { period: Period; end: number; month: boolean } | undefined {
+  const k = tokens[i]?.lower === 'of' ? i + 1 : i;
+  const whole = periodAt(tokens, k, now);
+  if (!whole) return undefined;
+  return { ...whole, month: monthOf(tokens[k]?.lower) !== undefined };
+}
+
+/**
+ * A part of a year or month in calendar words: "first half of 2025", "H2 2024",
+ * "second quarter of 2025", "first six months of 2025", "first week of March 2025",
+ * "last week of December 2024". A week of a month is its first or last seven days.
+ */
+function partOfPeriodAt(tokens: Token[], i: number, now: Date): { period: Period; end: number } | undefined {
+  const t = tokens[i];
+  if (!t) return undefined;
+  const h = /^h([12])$/.exec(t.lower);
+  if (h && isYear(tokens[i + 1])) {
+    const year = (tokens[i + 1] as Token & { value: number }).value;
+    const first = h[1] === '1';
+    return { period: { from: first ? `${year}-01-01` : `${year}-07-01`, to: first ? `${year}-06-30` : `${year}-12-31`, label: `H${h[1]} ${year}` }, end: i + 2 };
+  }
+  const ordinal = ownValue(ORDINALS, t.lower);
+  if (ordinal === undefined) return undefined;
+  let k = i + 1;
+  let months = 0;
+  if (tokens[k]?.lower === 'six' && tokens[k + 1]?.key === 'month') {
+    months = 6;
+    k += 2;
+  }
+  const unit = months ? 'half' : tokens[k]?.key;
+  if (!months) k++;
+  const whole = wholeAt(tokens, k, now);
+  if (!whole) return undefined;
+  const year = Number(whole.period.from.slice(0, 4));
+  if (unit === 'half' && !whole.month && (ordinal === 1 || ordinal === 2 || ordinal === -1)) {
+    const first = ordinal === 1;
+    return { period: { from: first ? `${year}-01-01` : `${year}-07-01`, to: first ? `${year}-06-30` : `${year}-12-31`, label: `H${first ? 1 : 2} ${year}` }, end: whole.end };
+  }
+  if (unit === 'quarter' && !whole.month) return { period: quarterPeriod(year, ordinal === -1 ? 4 : ordinal), end: whole.end };
+  if (unit === 'week' && whole.month && (ordinal === 1 || ordinal === -1)) {
+    const from = ordinal === 1 ? whole.period.from : iso(Date.parse(`${whole.period.to}T00:00:00Z`) - 6 * DAY_MS);
+    const to = ordinal === 1 ? iso(Date.parse(`${whole.period.from}T00:00:00Z`) + 6 * DAY_MS) : whole.period.to;
+    return { period: { from, to, label: `${ordinal === 1 ? 'first' : 'last'} week of ${whole.period.label}` }, end: whole.end };
+  }
+  return undefined;
+}
+
+const RANGE_WORDS = new Set(['to', 'through', 'thru', 'until', 'till', '-']);
+
+/**
+ * A range of months where a year may be stated once: "January to March 2025",
+ * "jan-mar 2025", "November 2024 to February 2025". A year stated once
+ * belongs to the whole range (the start goes back a year if its month comes later).
+ */
+function monthRangeAt(tokens: Token[], i: number, separators: ReadonlySet<string>): { from: string; to: string; end: number } | undefined {
+  const t = tokens[i];
+  if (!t) return undefined;
+  let m1: number | undefined;
+  let m2: number | undefined;
+  let y1: number | undefined;
+  let k: number;
+  const joined = /^([a-z]+)-([a-z]+)$/.exec(t.lower);
+  if (joined) {
+    m1 = monthOf(joined[1]);
+    m2 = monthOf(joined[2]);
+    k = i + 1;
+  } else {
+    m1 = monthOf(t.lower);
+    k = i + 1;
+    const y = tokens[k];
+    if (isYear(y)) {
+      y1 = y.value;
+      k++;
+    }
+    if (!separators.has(tokens[k]?.lower ?? '')) return undefined;
+    m2 = monthOf(tokens[k + 1]?.lower);
+    k += 2;
+  }
+  if (m1 === undefined || m2 === undefined) return undefined;
+  const y2 = tokens[k];
+  if (!isYear(y2)) return undefined;
+  const endYear = y2.value;
+  const startYear = y1 ?? (m1 <= m2 ? endYear : endYear - 1);
+  const from = monthPeriod(startYear, m1).from;
+  const to = monthPeriod(endYear, m2).to;
+  if (from > to) return undefined;
+  return { from, to, end: k + 1 };
 }
 
 function dayPeriod(year: number, month: number, day: number, end: number) {
@@ -166,6 +261,18 @@ export function parseDatePhrase(tokens: Token[], i: number, column: string, now:
   }
 
   // "this month", "last quarter", "previous year", "current week"
+  if (w === 'from' || w === 'between') {
+    const range = monthRangeAt(tokens, i + 1, w === 'between' ? new Set(['and', ...RANGE_WORDS]) : RANGE_WORDS);
+    if (range) return { end: range.end, filter: between(column, range.from, range.to), label: `from ${range.from} to ${range.to}` };
+  }
+  if (w === 'in' || w === 'for' || w === 'during') {
+    const range = monthRangeAt(tokens, tokens[i + 1]?.lower === 'the' ? i + 2 : i + 1, RANGE_WORDS);
+    if (range) return { end: range.end, filter: between(column, range.from, range.to), label: `from ${range.from} to ${range.to}` };
+  }
+  const bare = monthRangeAt(tokens, i, RANGE_WORDS);
+  if (bare) return { end: bare.end, filter: between(column, bare.from, bare.to), label: `from ${bare.from} to ${bare.to}` };
+  const part = t.lower === 'the' ? undefined : partOfPeriodAt(tokens, i, now);
+  if (part) return { end: part.end, filter: between(column, part.period.from, part.period.to), label: `in ${part.period.label}` };
   if (['this', 'current', 'last', 'previous', 'past'].includes(w)) {
     const unit = next ? ownValue(UNITS, next.key) : undefined;
     if (unit && next?.lower === next?.key) {

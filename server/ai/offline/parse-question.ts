@@ -66,7 +66,11 @@ export interface Intent {
   filters: FilterIntent[];
   sort?: SortIntent;
   /** "top 5" / "bottom 3", or a superlative with a grouping ("which region has the highest revenue"). */
-  top?: { n: number; direction: 'asc' | 'desc'; span: Span };
+  top?: { n: number; direction: 'asc' | 'desc'; span: Span; counted?: boolean };
+  /** A count said next to a ranking word ("the 3 best products", "top five"): how many rows the ranking keeps. */
+  rankCount?: number;
+  /** "how much": a quantity of the dataset's main measure, not a count of rows. */
+  howMuch?: boolean;
   /** "highest revenue" without a grouping is a max; with one, the top row. */
   superlatives: Array<{ direction: 'asc' | 'desc'; column?: AskColumn; span: Span }>;
   /** "growth of", "trend", "over time": the measure by month, as a line. */
@@ -85,8 +89,29 @@ const STOP_WORDS = new Set(
   `show me what whats what's is are was were be been being the a an of for in on at to with where and or please give get list display find tell
    i we us our my you your it its their they them there this that these those do does did have has had how much can could would will
    see view want like into as so just only from selling performing purchased ordered overall altogether made make sold bought spent
-   earned generated data value values chart graph plot report all any some currently ever same then also`.split(/\s+/),
+   earned generated data value values chart graph plot report all any some currently ever same then also
+   hi hello hey thanks thank cheers good morning afternoon evening kindly quick question i'd i'm im wondering know knowing wonder
+   sell sells place placed placing ship shipped shipping buy buys purchase purchases bring brings brought spend spends came come comes
+   include includes including issue issued bill bills break down volume overall`.split(/\s+/),
 );
+
+/** Verbs whose object is the main measure when none is named ("what did each region sell"). */
+const MONEY_VERBS = new Set(['sell', 'sold', 'spend', 'spent', 'bring', 'brought', 'earn', 'earned', 'make', 'made']);
+
+/** Number words a ranking counts with ("top five", "the three best"). */
+const NUMBER_WORDS: Record<string, number> = {
+  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, fifteen: 15, twenty: 20,
+};
+
+/** A small count, in digits or words, that is not a year or an amount. */
+function countOf(t: Token | undefined): number | undefined {
+  if (!t) return undefined;
+  if (t.kind === 'number') return Number.isInteger(t.value) && (t.value as number) >= 1 && (t.value as number) <= 100 && !t.raw.includes('$') ? t.value : undefined;
+  return t.kind === 'word' ? ownValue(NUMBER_WORDS, t.lower) : undefined;
+}
+
+/** Words that rank ("best", "top-selling"): a count beside one of them is the ranking's size. */
+const RANKING_WORDS = new Set(['top', 'bottom', 'best', 'worst', 'biggest', 'largest', 'smallest', 'highest', 'lowest', 'most', 'least', 'fewest', 'best-selling', 'top-selling', 'greatest']);
 
 const GROUPING = [['for', 'each'], ['for', 'every'], ['group', 'by'], ['grouped', 'by'], ['broken', 'down', 'by'], ['break', 'down', 'by'], ['split', 'by'], ['by'], ['per'], ['each'], ['every'], ['across'], ['which'], ['what']];
 const SORTING = [['sort', 'by'], ['sorted', 'by'], ['order', 'by'], ['ordered', 'by'], ['rank', 'by'], ['ranked', 'by'], ['sort'], ['sorted']];
@@ -145,6 +170,9 @@ const SUPERLATIVES: Array<[string[], 'asc' | 'desc']> = [
   [['least'], 'asc'],
   [['fewest'], 'asc'],
   [['worst'], 'asc'],
+  [['best-selling'], 'desc'],
+  [['top-selling'], 'desc'],
+  [['busiest'], 'desc'],
 ];
 const COMPARISONS: Array<[string[], 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'neq' | 'between']> = [
   [['>='], 'gte'],
@@ -250,6 +278,8 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
     mapped: 0,
   };
   const time = vocabulary.timeColumn;
+  if (tokens.some((t, k) => (t.lower === 'how' && tokens[k + 1]?.lower === 'much') || MONEY_VERBS.has(t.lower))) intent.howMuch = true;
+  const ranks = tokens.some((t) => RANKING_WORDS.has(t.lower));
   /** After "by", "per", "which": a named column groups the answer. */
   let grouping = false;
   /** After "top 5": the next column is what is ranked. */
@@ -345,6 +375,11 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
       const { agg, span: aggSpan } = pendingAgg;
       pendingAgg = undefined;
       const full = { start: aggSpan.start, end: span.end };
+      // "how many units": a measure counted is its total.
+      if (agg === 'count' && column.role === 'measure' && isNumeric(column)) {
+        intent.measures.push({ agg: 'sum', column, span: full });
+        return;
+      }
       if (agg === 'count' || agg === 'count_distinct') {
         intent.measures.push({ agg: column.role === 'measure' && agg === 'count' ? 'count' : 'count_distinct', column, span: full });
         return;
@@ -359,6 +394,13 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
         return;
       }
       intent.measures.push({ agg, column, span: full });
+      return;
+    }
+    // "which quarter had the most orders": after a grouping, the superlative ranks by how many there are.
+    if (pendingSuperlative && plural && column.role === 'dimension' && intent.dimensions.length > 0) {
+      intent.measures.push({ agg: 'count_distinct', column, span });
+      intent.superlatives.push({ direction: pendingSuperlative.direction, span: { start: pendingSuperlative.span.start, end: span.end } });
+      pendingSuperlative = undefined;
       return;
     }
     if (pendingSuperlative && column.role === 'measure') {
@@ -402,7 +444,8 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
     }
     if (candidates.length > 1) intent.ambiguous.push({ span, options: candidates.map((c) => ({ column: c.column, value: c.value })) });
     else if (candidates[0]) addValueFilter(candidates[0], { start: i, end });
-    flushAgg();
+    // "number of returned orders": the count waits for what it counts.
+    if (pendingAgg?.agg !== 'count' && pendingAgg?.agg !== 'count_distinct') flushAgg();
     intent.mapped += end - i;
     grouping = false;
     valueEnd = end;
@@ -440,12 +483,23 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
       i += n;
       continue;
     }
+    // "the 3 best products", "best 3", "the 5 products with the most units": the size of a ranking.
+    const rankCount = countOf(t);
+    if (
+      rankCount !== undefined &&
+      ranks &&
+      (RANKING_WORDS.has(tokens[i + 1]?.lower ?? '') || RANKING_WORDS.has(tokens[i - 1]?.lower ?? '') || vocabulary.columnAt(tokens, i + 1)?.plural)
+    ) {
+      intent.rankCount = rankCount;
+      intent.mapped++;
+      i++;
+      continue;
+    }
     if ((t.lower === 'top' || t.lower === 'bottom') && !(tokens[i + 1]?.lower === 'of')) {
       flushAgg();
-      const count = tokens[i + 1];
-      const hasCount = isNumber(count) && Number.isInteger(count.value) && count.value >= 1 && count.value <= 1000;
-      const len = hasCount ? 2 : 1;
-      intent.top = { n: hasCount ? count.value : 10, direction: t.lower === 'top' ? 'desc' : 'asc', span: { start: i, end: i + len } };
+      const count = countOf(tokens[i + 1]);
+      const len = count !== undefined ? 2 : 1;
+      intent.top = { n: count ?? 10, direction: t.lower === 'top' ? 'desc' : 'asc', span: { start: i, end: i + len }, counted: count !== undefined };
       ranking = true;
       grouping = false;
       i += len;
@@ -470,7 +524,7 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
         continue;
       }
       const noun = ownValue(GRAIN_NOUNS, t.key);
-      if (noun && (grouping || ranking) && t.kind === 'word') {
+      if (noun && (grouping || ranking || pendingSuperlative) && t.kind === 'word') {
         flushAgg();
         intent.dimensions.push({ column: time, grain: noun, span: { start: i, end: i + 1 } });
         groupSpan = undefined;
@@ -569,6 +623,13 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
         intent.mapped += date.end - columnHit.end;
         i = date.end;
         grouping = false;
+        continue;
+      }
+      // "order count", "customer count": how many of them, each counted once.
+      if (column.role === 'dimension' && tokens[columnHit.end]?.key === 'count' && !pendingAgg) {
+        intent.measures.push({ agg: 'count_distinct', column, span: { start: i, end: columnHit.end + 1 } });
+        intent.mapped++;
+        i = columnHit.end + 1;
         continue;
       }
       useColumn(column, span, columnHit.plural);
