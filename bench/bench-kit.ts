@@ -3,7 +3,11 @@
  * formatting, "am I the script node was asked to run", and cleanup that also
  * runs when the bench is interrupted (tables and Redis keys must not outlive it).
  */
-import { pathToFileURL } from 'node:url';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export interface Summary {
   n: number;
@@ -58,4 +62,73 @@ export async function withCleanup<T>(cleanup: () => Promise<void>, body: () => P
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** A child process of a bench that announces itself with one JSON line on stdout. */
+export interface BenchChild {
+  /** The JSON of the child's first line (e.g. `{ url }` of a server). */
+  hello: Record<string, unknown>;
+  child: ChildProcess;
+  /** SIGTERM, then the exit. */
+  stop(): Promise<void>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Starts `node --import tsx bench/<script> ...args` and waits for its first
+ * JSON line: a server under measurement, or a baseline, in its own process.
+ */
+export function startChild(script: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<BenchChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{') && out.includes(`${l}\n`));
+      if (!line) return;
+      child.stdout?.off('data', onData);
+      resolve({
+        hello: JSON.parse(line) as Record<string, unknown>,
+        child,
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
+  });
+}
+
+/** Writes a plan for a load process as a JSON file; the process under measurement keeps none of it. */
+export function writePlan(plan: unknown): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'insight-bench-')), 'plan.json');
+  writeFileSync(file, JSON.stringify(plan));
+  return file;
+}
+
+/** Runs `bench/<script> <plan file>` in its own process and parses its last output line. */
+export function runPlan<T>(script: string, plan: unknown): Promise<T> {
+  const file = writePlan(plan);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, script), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop();
+      if (code !== 0 || !line) return reject(new Error(`${script} exited with ${code}`));
+      resolve(JSON.parse(line) as T);
+    });
+  });
+}
+
+/** Median and spread of a few per-round figures. */
+export function spread(values: readonly number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
 }

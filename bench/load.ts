@@ -9,21 +9,16 @@
  * warm-up and after the run (target: heap growth ≤ 10%).
  * `node --expose-gc --import tsx bench/load.ts` (INSIGHT_LOAD_SECONDS, INSIGHT_LOAD_RATE).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { signEmbedToken } from '../sdk/sign-embed-token.ts';
 import { adminClient, TEST_ADMIN_KEY } from '../server/testing/admin-fixtures.ts';
 import { POSTGRES_URL } from '../server/testing/services.ts';
 import { createTestServer, TEST_EMBED_SECRET } from '../server/testing/test-services.ts';
-import { BENCH_RATE_LIMIT, isMain, withCleanup } from './bench-kit.ts';
+import { BENCH_RATE_LIMIT, isMain, runPlan, withCleanup, writePlan } from './bench-kit.ts';
 import type { LoadPlan, LoadResult } from './load-client.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const TABLE = `bench_load_orders_${process.pid}`;
 const STORY = 'load-bench';
 const ROWS = 300_000;
@@ -41,25 +36,8 @@ export interface LoadFigures {
   memory: { warmHeapMb: number; afterHeapMb: number; heapGrowthPct: number; cacheGrowthMb: number; cacheEntries: number; residualGrowthPct: number; warmRssMb: number; afterRssMb: number };
 }
 
-/** Writes a plan for the load generator; the server process keeps none of it while it is measured. */
-function writePlan(plan: LoadPlan): string {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'insight-load-')), 'plan.json');
-  writeFileSync(file, JSON.stringify(plan));
-  return file;
-}
-
-function runClient(file: string): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'load-client.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop();
-      if (code !== 0 || !line) return reject(new Error(`load client exited with ${code}`));
-      resolve(JSON.parse(line) as LoadResult);
-    });
-  });
-}
+/** The load generator (bench/load-client.ts) in its own process. */
+const runClient = (file: string) => runPlan<LoadResult>('load-client.ts', JSON.parse(readFileSync(file, 'utf8')));
 
 const mb = (bytes: number) => bytes / 1024 / 1024;
 

@@ -24,6 +24,7 @@ import { interpretQuestion, suggestQuestions } from './ai/offline/interpret-ques
 import { openStore, type Store } from './store/open-store.ts';
 import { createStoryRepository, type StoryRepository } from './stories/story-repository.ts';
 import { createEmbedKeyRing, type EmbedKeyRing } from './tokens/embed-key-ring.ts';
+import { createChangeFeed } from './store/change-feed.ts';
 import { createAuditLog, type AuditLog } from './identity/audit-log.ts';
 import { createIdentity, type Identity } from './identity/identity.ts';
 
@@ -63,6 +64,8 @@ export interface ServiceOptions {
   /** Schema of the PostgreSQL platform store (tests isolate themselves with one). */
   storeSchema?: string;
   log?: (message: string) => void;
+  /** Told of every statement the platform store runs (tests count them). */
+  onStoreQuery?: (sql: string) => void;
 }
 
 export async function createServices(config: InsightConfig, options: ServiceOptions = {}): Promise<Services> {
@@ -71,6 +74,7 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
     databaseUrl: config.databaseUrl,
     dataDir: options.inMemory ? 'memory://' : config.dataDir,
     ...(options.storeSchema ? { schema: options.storeSchema } : {}),
+    ...(options.onStoreQuery ? { onQuery: options.onStoreQuery } : {}),
   });
   const box = createSecretBox(config.secretKey);
   const defaultOrgId = await ensureDefaultOrg(store.db, box, {
@@ -78,26 +82,28 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
     adminApiKey: config.adminApiKey,
     allowedOrigins: config.allowedOrigins,
   });
-  const audit = createAuditLog(store.db);
+  // What the hot path keeps in memory is dropped on every instance when a write changes it.
+  const changes = createChangeFeed({ redisUrl: config.redisUrl });
+  const audit = createAuditLog(store.db, { onError: () => log('audit log: an embed token use could not be recorded') });
   const keys = createEmbedKeyRing(store.db, box, {
     defaultOrgId,
+    changes,
+    // Written in batches after the response: a viewer's first request must not wait on the store.
     onTokenFirstUse: (use) => {
-      audit
-        .record({
-          orgId: use.orgId,
-          actor: { type: 'embed', id: use.sub ?? use.keyId },
-          action: 'embed.token.first_use',
-          resourceType: 'stories',
-          resourceId: use.story,
-          after: { kid: use.keyId, jti: use.jti ?? null, sub: use.sub ?? null, exp: use.exp, permissions: use.permissions, params: use.params },
-          dedupeKey: `embed-token:${use.ref}`,
-        })
-        .catch(() => log('audit log: an embed token use could not be recorded'));
+      audit.recordLater({
+        orgId: use.orgId,
+        actor: { type: 'embed', id: use.sub ?? use.keyId },
+        action: 'embed.token.first_use',
+        resourceType: 'stories',
+        resourceId: use.story,
+        after: { kid: use.keyId, jti: use.jti ?? null, sub: use.sub ?? null, exp: use.exp, permissions: use.permissions, params: use.params },
+        dedupeKey: `embed-token:${use.ref}`,
+      });
     },
   });
   const identity = await createIdentity({ db: store.db, box, keys, audit, sessionSecret: config.sessionSecret });
-  const stories = createStoryRepository(store.db);
-  const datasets = createDatasetRepository(store.db);
+  const stories = createStoryRepository(store.db, { changes });
+  const datasets = createDatasetRepository(store.db, { changes });
   const ops = createOps(config, { log });
   // One policy for every connection: checked when settings are stored, pinned when a pool opens.
   const hostPolicy = createHostPolicy({ allow: config.connectionHosts });
@@ -116,6 +122,7 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
   const orgConfig = createOrgConfigRepository(store.db, {
     defaults: { ...settings, ai: { enabled: true, model: config.openai.model, timeoutMs: config.openai.timeoutMs } },
     aiKeyConfigured: Boolean(config.openai.apiKey),
+    changes,
   });
   const engine = createQueryEngine({
     datasets,
@@ -169,6 +176,8 @@ export async function createServices(config: InsightConfig, options: ServiceOpti
     ops,
     async close() {
       await history.flush();
+      await audit.flush();
+      await changes.close();
       await connections.closeAll();
       await cache.close();
       await ops.close();

@@ -8,7 +8,9 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { EngineSettings } from '../query/query-engine.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
 import type { StoreSchema } from '../store/store-schema.ts';
+import { createStoreMemo } from '../store/store-memo.ts';
 
 export const orgConfigSchema = z
   .object({
@@ -50,7 +52,7 @@ export interface OrgConfigView {
 }
 
 export interface OrgConfigRepository {
-  /** The effective settings of an organisation (briefly cached). */
+  /** The effective settings of an organisation (kept in memory until they change). */
   get(orgId: string): Promise<OrgConfig>;
   view(orgId: string): Promise<OrgConfigView>;
   /** Replaces the organisation's overrides; members left out return to the defaults. */
@@ -61,8 +63,8 @@ export interface OrgConfigOptions {
   defaults: OrgConfig;
   /** Whether an AI API key is configured (shown as a flag, never the key). */
   aiKeyConfigured: boolean;
-  /** How long an instance keeps an organisation's settings before reading them again (default 5 s), so other instances see a change quickly. */
-  cacheMs?: number;
+  /** Tells other instances that an organisation's settings changed (and them us). */
+  changes?: ChangeFeed;
   now?: () => number;
 }
 
@@ -85,9 +87,9 @@ function merge(defaults: OrgConfig, overrides: OrgConfigOverrides): OrgConfig {
  * const { rowCap } = await orgConfig.get(orgId);
  */
 export function createOrgConfigRepository(db: Kysely<StoreSchema>, options: OrgConfigOptions): OrgConfigRepository {
-  const cacheMs = options.cacheMs ?? 5_000;
   const now = options.now ?? Date.now;
-  const cached = new Map<string, { config: OrgConfig; at: number }>();
+  const memo = createStoreMemo<OrgConfig>();
+  options.changes?.watch('org-config', memo);
 
   async function read(orgId: string): Promise<{ overrides: OrgConfigOverrides; updatedAt: Date | null }> {
     const row = await db.selectFrom('org_settings').select(['settings', 'updated_at']).where('org_id', '=', orgId).executeTakeFirst();
@@ -108,13 +110,8 @@ export function createOrgConfigRepository(db: Kysely<StoreSchema>, options: OrgC
   }
 
   return {
-    async get(orgId) {
-      const hit = cached.get(orgId);
-      if (hit && now() - hit.at < cacheMs) return hit.config;
-      const config = merge(options.defaults, (await read(orgId)).overrides);
-      if (cached.size > 10_000) cached.clear();
-      cached.set(orgId, { config, at: now() });
-      return config;
+    get(orgId) {
+      return memo.get(orgId, async () => merge(options.defaults, (await read(orgId)).overrides));
     },
     async view(orgId) {
       const { overrides, updatedAt } = await read(orgId);
@@ -128,7 +125,8 @@ export function createOrgConfigRepository(db: Kysely<StoreSchema>, options: OrgC
         .values({ org_id: orgId, settings, updated_at: updatedAt })
         .onConflict((oc) => oc.column('org_id').doUpdateSet({ settings, updated_at: updatedAt }))
         .execute();
-      cached.delete(orgId);
+      if (options.changes) options.changes.changed('org-config');
+      else memo.forget();
       return toView(overrides, updatedAt);
     },
   };

@@ -1,6 +1,7 @@
 /**
  * Datasets in the platform store, read by name within an organisation and
- * kept briefly in memory for the query hot path.
+ * kept in memory for the query hot path until a write changes one (here, or
+ * on another instance through the change feed).
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -8,7 +9,9 @@ import { z } from 'zod';
 import { InsightError } from '../errors/insight-error.ts';
 import { isUniqueViolation } from '../store/is-unique-violation.ts';
 import { writeVersioned, type ExpectedVersion } from '../store/resource-version.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
 import type { DatasetRow, StoreSchema } from '../store/store-schema.ts';
+import { createStoreMemo } from '../store/store-memo.ts';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain identifier');
 
@@ -77,28 +80,25 @@ function conflictOr(error: unknown, name: string): unknown {
   return isUniqueViolation(error) ? new InsightError('ERR_CONFLICT', `A dataset named "${name}" already exists`, { name }) : error;
 }
 
-export function createDatasetRepository(db: Kysely<StoreSchema>, options: { ttlMs?: number } = {}): DatasetRepository {
-  const ttlMs = options.ttlMs ?? 10_000;
-  const cache = new Map<string, { at: number; row: Promise<DatasetRow> }>();
+export function createDatasetRepository(db: Kysely<StoreSchema>, options: { changes?: ChangeFeed } = {}): DatasetRepository {
+  const memo = createStoreMemo<DatasetRow>();
+  options.changes?.watch('datasets', memo);
+  const forget = () => (options.changes ? options.changes.changed('datasets') : memo.forget());
 
   return {
     getByName(orgId, datasetName) {
-      const key = `${orgId}\u0000${datasetName}`;
-      const hit = cache.get(key);
-      if (hit && Date.now() - hit.at < ttlMs) return hit.row;
-      const row = db
-        .selectFrom('datasets')
-        .selectAll()
-        .where('org_id', '=', orgId)
-        .where('name', '=', datasetName)
-        .executeTakeFirst()
-        .then((r) => {
-          if (!r) throw new InsightError('ERR_DATASET_NOT_FOUND', `No dataset is named "${datasetName}"`);
-          return r;
-        });
-      cache.set(key, { at: Date.now(), row });
-      row.catch(() => cache.delete(key));
-      return row;
+      return memo.get(`${orgId}\u0000${datasetName}`, () =>
+        db
+          .selectFrom('datasets')
+          .selectAll()
+          .where('org_id', '=', orgId)
+          .where('name', '=', datasetName)
+          .executeTakeFirst()
+          .then((r) => {
+            if (!r) throw new InsightError('ERR_DATASET_NOT_FOUND', `No dataset is named "${datasetName}"`);
+            return r;
+          }),
+      );
     },
 
     async upsert(orgId, input) {
@@ -110,7 +110,7 @@ export function createDatasetRepository(db: Kysely<StoreSchema>, options: { ttlM
         .onConflict((oc) => oc.columns(['org_id', 'name']).doUpdateSet((eb) => ({ ...values, version: eb('datasets.version', '+', 1), updated_at: new Date() })))
         .returningAll()
         .executeTakeFirstOrThrow();
-      cache.clear();
+      forget();
       return row;
     },
 
@@ -132,7 +132,7 @@ export function createDatasetRepository(db: Kysely<StoreSchema>, options: { ttlM
           .values({ id: newDatasetId(), org_id: orgId, name: d.name, ...columnsOf(d) })
           .returningAll()
           .executeTakeFirstOrThrow();
-        cache.clear();
+        forget();
         return row;
       } catch (error) {
         throw conflictOr(error, d.name);
@@ -149,7 +149,7 @@ export function createDatasetRepository(db: Kysely<StoreSchema>, options: { ttlM
       } catch (error) {
         throw conflictOr(error, d.name);
       }
-      cache.clear();
+      forget();
       return row;
     },
 
@@ -157,12 +157,10 @@ export function createDatasetRepository(db: Kysely<StoreSchema>, options: { ttlM
       const row = await writeVersioned(db, 'datasets', { orgId, id }, expected, notFound, (tx) =>
         tx.deleteFrom('datasets').where('org_id', '=', orgId).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
       );
-      cache.clear();
+      forget();
       return row;
     },
 
-    forget() {
-      cache.clear();
-    },
+    forget,
   };
 }

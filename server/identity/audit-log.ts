@@ -53,6 +53,14 @@ export interface AuditFilters {
 
 export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
+  /**
+   * Records an entry soon, off the caller's path: entries wait in memory (the
+   * same dedupe key once) and are written together at most `batchDelayMs`
+   * later. For events of the request hot path, such as an embed token's first use.
+   */
+  recordLater(entry: AuditEntry): void;
+  /** Writes the entries waiting from recordLater (tests, shutdown). */
+  flush(): Promise<void>;
   list(orgId: string, filters: AuditFilters): Promise<{ items: AuditEntryView[]; nextCursor: string | null }>;
 }
 
@@ -97,25 +105,68 @@ const json = (value: unknown) => (value === undefined ? null : JSON.stringify(su
  * const audit = createAuditLog(store.db);
  * await audit.record({ orgId, actor: { type: 'user', id: userId }, action: 'auth.logout' });
  */
-export function createAuditLog(db: Kysely<StoreSchema>): AuditLog {
+export function createAuditLog(db: Kysely<StoreSchema>, options: { batchDelayMs?: number; onError?: (error: unknown) => void } = {}): AuditLog {
+  const batchDelayMs = options.batchDelayMs ?? 1000;
+  /** Entries of recordLater by dedupe key (or a unique one), written together. */
+  let waiting = new Map<string, AuditEntry>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
+  const rowOf = (entry: AuditEntry) => ({
+    id: `au_${randomUUID().replace(/-/g, '')}`,
+    org_id: entry.orgId,
+    actor_type: entry.actor.type,
+    actor_id: entry.actor.id,
+    action: entry.action.slice(0, 300),
+    resource_type: entry.resourceType ?? null,
+    resource_id: entry.resourceId?.slice(0, 200) ?? null,
+    status: entry.status ?? null,
+    before: json(entry.before),
+    after: json(entry.after),
+    ip: entry.ip?.slice(0, 100) ?? null,
+    user_agent: entry.userAgent?.slice(0, 500) ?? null,
+    dedupe_key: entry.dedupeKey ?? null,
+  });
+
+  function writeWaiting(): Promise<void> {
+    timer = undefined;
+    const batch = [...waiting.values()];
+    waiting = new Map();
+    if (batch.length === 0) return writing;
+    writing = writing.then(async () => {
+      for (let i = 0; i < batch.length; i += 100) {
+        try {
+          await db
+            .insertInto('audit_log')
+            .values(batch.slice(i, i + 100).map(rowOf))
+            .onConflict((oc) => oc.column('dedupe_key').doNothing())
+            .execute();
+        } catch (error) {
+          options.onError?.(error);
+        }
+      }
+    });
+    return writing;
+  }
+
   return {
     async record(entry) {
-      const insert = db.insertInto('audit_log').values({
-        id: `au_${randomUUID().replace(/-/g, '')}`,
-        org_id: entry.orgId,
-        actor_type: entry.actor.type,
-        actor_id: entry.actor.id,
-        action: entry.action.slice(0, 300),
-        resource_type: entry.resourceType ?? null,
-        resource_id: entry.resourceId?.slice(0, 200) ?? null,
-        status: entry.status ?? null,
-        before: json(entry.before),
-        after: json(entry.after),
-        ip: entry.ip?.slice(0, 100) ?? null,
-        user_agent: entry.userAgent?.slice(0, 500) ?? null,
-        dedupe_key: entry.dedupeKey ?? null,
-      });
+      const insert = db.insertInto('audit_log').values(rowOf(entry));
       await (entry.dedupeKey ? insert.onConflict((oc) => oc.column('dedupe_key').doNothing()) : insert).execute();
+    },
+
+    recordLater(entry) {
+      if (waiting.size >= 10_000) return void options.onError?.(new Error('audit log: too many entries waiting'));
+      waiting.set(entry.dedupeKey ?? randomUUID(), entry);
+      if (!timer) {
+        timer = setTimeout(() => void writeWaiting(), batchDelayMs);
+        timer.unref?.();
+      }
+    },
+
+    async flush() {
+      if (timer) clearTimeout(timer);
+      await writeWaiting();
     },
 
     async list(orgId, filters) {

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { createPGliteDialect } from './pglite-dialect.ts';
@@ -47,11 +47,18 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** Schema for the PostgreSQL store (tests use their own). */
   schema?: string;
+  /**
+   * Told of every statement the store runs, after it ran (tests count them:
+   * a cached card request must run none).
+   */
+  onQuery?: (sql: string) => void;
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let db: Kysely<StoreSchema>;
   let kind: Store['kind'];
+  const onQuery = options.onQuery;
+  const log = onQuery ? { log: (event: LogEvent) => onQuery(event.query.sql) } : {};
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -70,13 +77,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         client.release();
       }
     }
-    db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }), ...log });
     kind = 'postgres';
   } else {
     const dir = options.dataDir === 'memory://' ? undefined : path.join(options.dataDir, 'store');
     if (dir) mkdirSync(dir, { recursive: true });
     const lite = await PGlite.create(dir);
-    db = new Kysely<StoreSchema>({ dialect: createPGliteDialect(lite) });
+    db = new Kysely<StoreSchema>({ dialect: createPGliteDialect(lite), ...log });
     kind = 'pglite';
     const destroy = db.destroy.bind(db);
     db.destroy = async () => {

@@ -3,17 +3,19 @@
  * key so open embeds keep working across re-imports), export, and load.
  * Authors load the draft; viewers (`publishedOnly`) load the snapshot of the
  * last published version from `story_versions`, so draft edits never reach
- * them before the next publish. Loaded stories are kept in memory briefly:
- * every card-data request needs its story, and the hot path must not wait on
- * the store. Every write through this module or `StoryAuthoring` calls
- * `forget()`, so on this instance a publish shows at once (other instances
- * within the TTL).
+ * them before the next publish. Loaded stories are kept in memory until a
+ * write changes one: every card-data request needs its story, and the hot
+ * path must not wait on the store. Every write through this module or
+ * `StoryAuthoring` calls `forget()`, so a publish shows at once on this
+ * instance and, through the change feed, on the others.
  */
 import type { Kysely } from 'kysely';
 import type { DrillTarget, FilterType, StoryCard, StoryPage } from '@insight-engine/sdk/protocol';
 import { InsightError } from '../errors/insight-error.ts';
 import type { StructuredQuery } from '../query/structured-query.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
 import type { StoreSchema, StoryRow } from '../store/store-schema.ts';
+import { createStoreMemo } from '../store/store-memo.ts';
 import { storyDefinitionSchema, type StoryDefinition } from './story-definition.ts';
 import {
   canonicalJson,
@@ -93,9 +95,10 @@ export interface StoryRepository {
  * await stories.importStory(orgId, JSON.parse(await readFile('retail-overview.story.json', 'utf8')));
  * const story = await stories.load(orgId, 'retail-overview', { publishedOnly: true });
  */
-export function createStoryRepository(db: Kysely<StoreSchema>, options: { ttlMs?: number } = {}): StoryRepository {
-  const ttlMs = options.ttlMs ?? 10_000;
-  const cache = new Map<string, { at: number; story: Promise<StoryModel> }>();
+export function createStoryRepository(db: Kysely<StoreSchema>, options: { changes?: ChangeFeed } = {}): StoryRepository {
+  const memo = createStoreMemo<StoryModel>();
+  options.changes?.watch('stories', memo);
+  const forget = () => (options.changes ? options.changes.changed('stories') : memo.forget());
 
   const findStory = (orgId: string, idOrSlug: string) =>
     db
@@ -166,7 +169,7 @@ export function createStoryRepository(db: Kysely<StoreSchema>, options: { ttlMs?
         if (existing && changed) await tx.updateTable('stories').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', existing.id).execute();
         return { id: draft.id, created: !existing, changed, publishedVersion };
       });
-      cache.clear();
+      forget();
       return result;
     },
 
@@ -179,17 +182,9 @@ export function createStoryRepository(db: Kysely<StoreSchema>, options: { ttlMs?
 
     load(orgId, idOrSlug, loadOptions = {}) {
       const publishedOnly = loadOptions.publishedOnly === true;
-      const cacheKey = `${publishedOnly ? 'published' : 'draft'}\u0000${orgId}\u0000${idOrSlug}`;
-      const hit = cache.get(cacheKey);
-      if (hit && Date.now() - hit.at < ttlMs) return hit.story;
-      const story = read(orgId, idOrSlug, publishedOnly);
-      cache.set(cacheKey, { at: Date.now(), story });
-      story.catch(() => cache.delete(cacheKey));
-      return story;
+      return memo.get(`${publishedOnly ? 'published' : 'draft'}\u0000${orgId}\u0000${idOrSlug}`, () => read(orgId, idOrSlug, publishedOnly));
     },
 
-    forget() {
-      cache.clear();
-    },
+    forget,
   };
 }

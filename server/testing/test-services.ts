@@ -17,7 +17,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function createTestServer(overrides: Partial<InsightConfig> = {}, options: { storeSchema?: string } = {}): Promise<TestServer> {
+export async function createTestServer(overrides: Partial<InsightConfig> = {}, options: { storeSchema?: string; onStoreQuery?: (sql: string) => void } = {}): Promise<TestServer> {
   const config: InsightConfig = {
     ...loadConfig({
       INSIGHT_DATA_DIR: `/tmp/insight-test-${process.pid}`,

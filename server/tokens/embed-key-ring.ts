@@ -1,13 +1,15 @@
 /**
  * The embed signing keys of all organisations, looked up by `kid`. Keys are
- * kept decrypted in memory for a short time so verifying a token costs no
+ * kept decrypted in memory until they change, so verifying a token costs no
  * store round trip on the hot path; `forget()` drops them after a change.
  * The same snapshot holds the revoked token ids (`jti`) of every
  * organisation, so a revocation reaches this instance at once (forget) and
- * every other instance within the cache lifetime.
+ * every other instance as soon as the change feed tells it.
  */
 import type { Kysely } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import type { ChangeFeed } from '../store/change-feed.ts';
+import { createStoreMemo } from '../store/store-memo.ts';
 import type { StoreSchema } from '../store/store-schema.ts';
 
 export interface EmbedKey {
@@ -47,14 +49,15 @@ export interface EmbedKeyRing {
 
 export interface EmbedKeyRingOptions {
   defaultOrgId: string;
-  ttlMs?: number;
+  /** Tells other instances of a change (and them us); without it, `forget()` is this instance's alone. */
+  changes?: ChangeFeed;
   /** Told of each token's first accepted use on this instance (the audit log records it once across instances). */
   onTokenFirstUse?: (use: EmbedTokenUse) => void;
 }
 
 export function createEmbedKeyRing(db: Kysely<StoreSchema>, box: SecretBox, options: EmbedKeyRingOptions): EmbedKeyRing {
-  const ttlMs = options.ttlMs ?? 30_000;
-  let cached: { at: number; byId: Map<string, EmbedKey>; primary: EmbedKey | undefined; revoked: Set<string>; origins: Set<string> } | undefined;
+  const memo = createStoreMemo<{ byId: Map<string, EmbedKey>; primary: EmbedKey | undefined; revoked: Set<string>; origins: Set<string> }>();
+  options.changes?.watch('embed-keys', memo);
   // Refs already reported by this instance: a busy token is reported once, not once per cache reload.
   const reported = new Set<string>();
 
@@ -78,11 +81,10 @@ export function createEmbedKeyRing(db: Kysely<StoreSchema>, box: SecretBox, opti
       for (const origin of row.allowed_origins) origins.add(origin);
       if (!primary && row.org_id === options.defaultOrgId) primary = key;
     }
-    cached = { at: Date.now(), byId, primary, revoked, origins };
-    return cached;
+    return { byId, primary, revoked, origins };
   }
 
-  const current = async () => (cached && Date.now() - cached.at < ttlMs ? cached : await load());
+  const current = () => memo.get('', load);
 
   return {
     async resolve(kid) {
@@ -102,7 +104,8 @@ export function createEmbedKeyRing(db: Kysely<StoreSchema>, box: SecretBox, opti
       options.onTokenFirstUse(use);
     },
     forget() {
-      cached = undefined;
+      if (options.changes) options.changes.changed('embed-keys');
+      else memo.forget();
     },
   };
 }
