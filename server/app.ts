@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { compressResponses } from './compression/compress-responses.ts';
 import { staticAssets } from './compression/static-assets.ts';
 import { InsightError } from './errors/insight-error.ts';
 import { problemResponse, toInsightError } from './errors/problem-response.ts';
@@ -30,6 +31,8 @@ export function createApp(services: Services, options: AppOptions = {}): Hono {
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', crossOriginOpenerPolicy: false }));
   // Metrics, request log, body limits and rate limits: before any route.
   useOps(app, services, { log: options.log });
+  // JSON and HTML answers over 1 KB in brotli or gzip (after the metrics, so their timings include it).
+  app.use('*', compressResponses({ threshold: 1024 }));
 
   app.onError((error, c) => {
     const insight = toInsightError(error);
