@@ -14,6 +14,7 @@ import { isMain, ms, us } from './bench-kit.ts';
 import { bundleSizes } from './bundle-size.ts';
 import { benchCachedCardDataHttp, benchCachedCardDataInProcess, CACHED_TARGET_RATIO, formatCachedHttp } from './cached-card-data.ts';
 import { benchGuardCost, formatGuardCost } from './guard-cost.ts';
+import { benchPageBytes, FIRST_CHART_TARGET_BYTES, formatPageBytes, WHOLE_PAGE_TARGET_BYTES } from './page-bytes.ts';
 import { benchOfflineAsk, OFFLINE_ASK_TARGET_MS } from './offline-ask.ts';
 import { benchLoad, formatLoad } from './load.ts';
 import { benchSingleFlight, formatSingleFlight } from './single-flight.ts';
@@ -165,6 +166,16 @@ export async function runAll(): Promise<string> {
     add({ bench: 'story paint', figure: `cold: fresh server and browser, navigation → ${f.cards} cards painted (${f.orders / 1000}k orders)`, measured: ms(f.cold, 0), baseline: base, target: '—', verdict: 'info' });
     add({ bench: 'story paint', figure: 'cache-cold: browser has the scripts (p50)', measured: ms(f.cacheCold.p50, 0), baseline: base, target: '—', verdict: 'info' });
     add({ bench: 'story paint', figure: 'warm: both caches warm (p50 / max)', measured: `${ms(f.warm.p50, 0)} / ${ms(f.warm.max, 0)}`, baseline: base, target: '—', verdict: 'info' });
+  });
+
+  await section('page bytes in Chromium', async () => {
+    const f = await benchPageBytes({ log: (line) => console.log(line) });
+    detail('page bytes in Chromium', formatPageBytes(f));
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+    const first = median(f.compressed.map((l) => l.firstChart));
+    const whole = median(f.compressed.map((l) => l.wholePage));
+    add({ bench: 'page bytes', figure: 'cold demo page, bytes before the first chart (data included)', measured: kb(first), baseline: `Accept-Encoding: identity ${kb(f.identity.firstChart)}`, target: `≤ ${kb(FIRST_CHART_TARGET_BYTES)}`, verdict: first <= FIRST_CHART_TARGET_BYTES ? 'pass' : 'short' });
+    add({ bench: 'page bytes', figure: 'cold demo page, whole page with Vega', measured: kb(whole), baseline: `Accept-Encoding: identity ${kb(f.identity.wholePage)}`, target: `≤ ${kb(WHOLE_PAGE_TARGET_BYTES)}`, verdict: whole <= WHOLE_PAGE_TARGET_BYTES ? 'pass' : 'short' });
   });
 
   await section('load', async () => {

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { signEmbedToken } from '../sdk/node.ts';
 
 export const DEMO_TENANTS = [
@@ -41,6 +42,8 @@ const ASSETS: Record<string, string> = {
 
 export function createDemoHost(options: DemoHostOptions): Hono {
   const app = new Hono();
+  // As any host would: its pages, scripts and styles in gzip (Hono's middleware; Vary included).
+  app.use('*', compress({ encoding: 'gzip' }));
 
   app.get('/api/tenants', (c) => c.json(DEMO_TENANTS));
 

@@ -4,10 +4,11 @@
  * like a CDN would serve it.
  */
 import { existsSync } from 'node:fs';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { compressResponses } from './compression/compress-responses.ts';
+import { staticAssets } from './compression/static-assets.ts';
 import { InsightError } from './errors/insight-error.ts';
 import { problemResponse, toInsightError } from './errors/problem-response.ts';
 import { adminRoutes } from './routes/admin/admin-routes.ts';
@@ -30,6 +31,8 @@ export function createApp(services: Services, options: AppOptions = {}): Hono {
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', crossOriginOpenerPolicy: false }));
   // Metrics, request log, body limits and rate limits: before any route.
   useOps(app, services, { log: options.log });
+  // JSON and HTML answers over 1 KB in brotli or gzip (after the metrics, so their timings include it).
+  app.use('*', compressResponses({ threshold: 1024 }));
 
   app.onError((error, c) => {
     const insight = toInsightError(error);
@@ -56,13 +59,8 @@ export function createApp(services: Services, options: AppOptions = {}): Hono {
 
   const staticDir = options.staticDir;
   if (staticDir && existsSync(staticDir)) {
-    app.use('/static/*', async (c, next) => {
-      await next();
-      c.header('access-control-allow-origin', '*');
-      // Chunks carry a content hash in their name; the entry does not and must revalidate.
-      c.header('cache-control', /-[A-Za-z0-9_-]{8}\.js$/.test(c.req.path) ? 'public, max-age=31536000, immutable' : 'public, max-age=60');
-    });
-    app.use('/static/*', serveStatic({ root: staticDir, rewriteRequestPath: (p) => p.replace(/^\/static/, '') }));
+    // Precompressed codings by Accept-Encoding; hashed chunks immutable, entry files revalidated by ETag.
+    app.use('/static/*', staticAssets({ root: staticDir, prefix: '/static' }));
   }
   return app;
 }
