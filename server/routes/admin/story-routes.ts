@@ -25,6 +25,7 @@ import { createStoryShares, SHARE_LEVELS, type StoryShare } from '../../stories/
 import { defineRoute } from '../define-route.ts';
 import { adminApp, idParam } from './admin-app.ts';
 import { byKey } from '../../schema/by-key.ts';
+import { patchOf } from '../../schema/patch-of.ts';
 import type { Versioning } from './versioning.ts';
 
 export interface StoryRouteDeps {
@@ -68,26 +69,10 @@ const pagePatch = z.object({ key: z.string().max(100).optional(), title: z.strin
 const orderBody = z.object({ order: z.array(id).max(1000) }).strict();
 /** A card as the stories-as-code card schema has it, its key made from the title when missing, plus where to insert it. */
 const cardBody = cardFieldsSchema.extend({ key: cardFieldsSchema.shape.key.optional(), position }).superRefine(checkCard);
-const cardPatch = z
-  .object({
-    key: z.unknown(),
-    type: z.unknown(),
-    title: z.unknown(),
-    description: z.unknown(),
-    query: z.unknown(),
-    visualization: z.unknown(),
-    options: z.unknown(),
-    drill: z.unknown(),
-    pageId: id.optional(),
-    position,
-  })
-  .partial()
-  .strict();
+/** A card or filter patch: each member typed as in the definition; null clears an optional member. */
+const cardPatch = patchOf(cardFieldsSchema).extend({ pageId: id.optional(), position }).strict();
 const filterBody = filterDefinitionSchema.extend({ position });
-const filterPatch = z
-  .object({ name: z.unknown(), label: z.unknown(), type: z.unknown(), dataset: z.unknown(), column: z.unknown(), default: z.unknown(), options: z.unknown(), position })
-  .partial()
-  .strict();
+const filterPatch = patchOf(filterDefinitionSchema).extend({ position }).strict();
 const shareBody = z.object({ userId: id, level: z.enum(SHARE_LEVELS) }).strict();
 const exportQuery = z.object({ version: z.enum(['draft', 'published']).default('draft') }).strict();
 /** `{ title, … }` for an empty story, or a whole story definition (told apart by `pages`). */
