@@ -125,7 +125,8 @@ describe('the API document and the routes it describes', () => {
     ids['embedCard'] = embedStory.pages.flatMap((p) => p.cards).find((c) => c.type !== 'text')?.id as string;
     ids['embedFilter'] = embedStory.filters[0]?.id as string;
     for (const [name, value] of Object.entries(ids)) expect(value, name).toBeTruthy();
-  }, 120_000);
+    // Starting the server alone takes over a minute when both cores are busy.
+  }, 300_000);
   afterAll(() => server?.close());
 
   /** A URL of the path whose parameters name real resources, so a route gets as far as reading its input. */
