@@ -168,7 +168,7 @@ function operationId(method: string, path: string): string {
  * hoisting its `$defs` (recursive parts) into `components.schemas` so the
  * references still resolve inside the document.
  */
-function toSchema(schema: z.ZodType, io: 'input' | 'output', name: string, components: Record<string, JsonSchema>): JsonSchema {
+export function toSchema(schema: z.ZodType, io: 'input' | 'output', name: string, components: Record<string, JsonSchema>): JsonSchema {
   const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
   delete json['$schema'];
   const defs = json['$defs'] as Record<string, JsonSchema> | undefined;

@@ -13,12 +13,11 @@ import type { LlmClient } from '../ai/llm-client.ts';
 import { narrateAnalysis } from '../ai/narrate-analysis.ts';
 import { verifySql, type VerifyDeps } from '../ai/verify-sql.ts';
 import type { AdminEnv } from '../auth/admin-auth.ts';
-import { describeRoute } from '../ops/openapi.ts';
 import { requirePermission, type Permission } from '../auth/permissions.ts';
 import type { QueryEngine } from '../query/query-engine.ts';
 import { runSavedQuery } from '../saved-queries/run-saved-query.ts';
 import type { SavedQueryRepository } from '../saved-queries/saved-query-repository.ts';
-import { jsonBody } from './json-body.ts';
+import { defineRoute } from './define-route.ts';
 import { adminApp, apiKeyActor, idParam } from './admin/admin-app.ts';
 import { queryParamsSchema } from './admin/query-params-schema.ts';
 
@@ -67,10 +66,10 @@ const analyzeBody = z.union([
 ]);
 
 const tags = ['ai'];
-describeRoute({ method: 'post', path: '/api/ai/generate-query', summary: 'SQL over datasets for a question: { generatedSql, explanation, confidence, suggestedVisualizations, engine }', tags, auth: 'admin', permission: 'ai:query', body: generateBody });
-describeRoute({ method: 'post', path: '/api/ai/verify', summary: 'Parse, guard and probe SQL over datasets: { isValid, estimatedRows, warnings, errors }', tags, auth: 'admin', permission: 'ai:query', body: verifyBody });
-describeRoute({ method: 'post', path: '/api/ai/analyze', summary: 'Computed insights over a result set or a saved query: { summary, insights, recommendations, narratedBy }', tags, auth: 'admin', permission: 'ai:analyze', body: analyzeBody });
-describeRoute({ method: 'post', path: '/api/ai/recommend', summary: 'Recommendations from computed insights (same answer as analyze)', tags, auth: 'admin', permission: 'ai:recommend', body: analyzeBody });
+const generateQuery = defineRoute({ method: 'post', path: '/api/ai/generate-query', summary: 'SQL over datasets for a question: { generatedSql, explanation, confidence, suggestedVisualizations, engine }', tags, auth: 'admin', permission: 'ai:query', body: generateBody });
+const verify = defineRoute({ method: 'post', path: '/api/ai/verify', summary: 'Parse, guard and probe SQL over datasets: { isValid, estimatedRows, warnings, errors }', tags, auth: 'admin', permission: 'ai:query', body: verifyBody });
+const analyze = defineRoute({ method: 'post', path: '/api/ai/analyze', summary: 'Computed insights over a result set or a saved query: { summary, insights, recommendations, narratedBy }', tags, auth: 'admin', permission: 'ai:analyze', body: analyzeBody });
+const recommend = defineRoute({ method: 'post', path: '/api/ai/recommend', summary: 'Recommendations from computed insights (same answer as analyze)', tags, auth: 'admin', permission: 'ai:recommend', body: analyzeBody });
 
 export function aiRoutes(deps: AiRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);
@@ -78,14 +77,14 @@ export function aiRoutes(deps: AiRouteDeps): Hono<AdminEnv> {
   app.post('/generate-query', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'ai:query');
-    const body = await jsonBody(c.req.raw, generateBody);
+    const body = await generateQuery.body(c);
     return c.json(await deps.ask.generateQuery({ orgId: admin.orgId, actor: apiKeyActor(admin) }, body, c.req.raw.signal));
   });
 
   app.post('/verify', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'ai:query');
-    const body = await jsonBody(c.req.raw, verifyBody);
+    const body = await verify.body(c);
     return c.json(await verifySql(deps.verify, { orgId: admin.orgId, sql: body.sql, params: body.params, connectionId: body.connectionId, actor: apiKeyActor(admin), signal: c.req.raw.signal }));
   });
 
@@ -97,11 +96,11 @@ export function aiRoutes(deps: AiRouteDeps): Hono<AdminEnv> {
     return readResult(result);
   }
 
-  for (const [path, permission] of [['/analyze', 'ai:analyze'], ['/recommend', 'ai:recommend']] as const satisfies ReadonlyArray<readonly [string, Permission]>) {
+  for (const [path, permission, route] of [['/analyze', 'ai:analyze', analyze], ['/recommend', 'ai:recommend', recommend]] as const satisfies ReadonlyArray<readonly [string, Permission, typeof analyze]>) {
     app.post(path, async (c) => {
       const admin = c.get('admin');
       requirePermission(admin, permission);
-      const body = await jsonBody(c.req.raw, analyzeBody);
+      const body = await route.body(c);
       const data = await resultSetOf(admin, body, c.req.raw.signal);
       const settings = await deps.aiSettings?.(admin.orgId);
       const llm = settings?.enabled === false ? null : deps.llm;

@@ -9,7 +9,7 @@ import type { AskService } from '../ai/ask-service.ts';
 import { InsightError } from '../errors/insight-error.ts';
 import { describeRoute } from '../ops/openapi.ts';
 import type { EmbedViewer } from '../tokens/verify-embed-token.ts';
-import { jsonBody } from './json-body.ts';
+import { defineRoute } from './define-route.ts';
 
 type Env = { Variables: { viewer: EmbedViewer } };
 
@@ -20,7 +20,7 @@ const askBody = z
   })
   .strict();
 
-describeRoute({ method: 'post', path: '/api/embed/ask', summary: 'Answer a question about the story datasets with the viewer rows (token permission ask): AskResponse', tags: ['embed'], auth: 'embed', embedPermission: 'ask', body: askBody });
+const askQuestion = defineRoute({ method: 'post', path: '/api/embed/ask', summary: 'Answer a question about the story datasets with the viewer rows (token permission ask): AskResponse', tags: ['embed'], auth: 'embed', embedPermission: 'ask', body: askBody });
 describeRoute({ method: 'get', path: '/api/embed/ask/suggestions', summary: 'Example questions from the story datasets (token permission ask): AskSuggestionsResponse', tags: ['embed'], auth: 'embed', embedPermission: 'ask' });
 
 /**
@@ -37,7 +37,7 @@ export function embedAskRoutes(deps: { ask: AskService }): Hono<Env> {
 
   app.post('/', async (c) => {
     const viewer = c.get('viewer');
-    const body = await jsonBody(c.req.raw, askBody);
+    const body = await askQuestion.body(c);
     const answer = await deps.ask.ask(viewer, body.dataset ? { question: body.question, dataset: body.dataset } : { question: body.question }, c.req.raw.signal);
     return c.json(answer, 200, { 'cache-control': 'private, no-store' });
   });

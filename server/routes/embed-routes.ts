@@ -17,8 +17,8 @@ import type { EmbedKeyRing } from '../tokens/embed-key-ring.ts';
 import { verifyEmbedToken, type EmbedViewer } from '../tokens/verify-embed-token.ts';
 import { embedCorsOrigin, embedOriginGuard } from '../tokens/embed-origins.ts';
 import { comparisonLabel, previousPeriodQuery, sparklineOptions, sparklineQuery, type CardExtras } from './card-extras.ts';
-import { EXPORT_FORMATS, exportRows, type ExportFormat } from './card-export.ts';
-import { jsonBody } from './json-body.ts';
+import { EXPORT_FORMATS, exportRows } from './card-export.ts';
+import { defineRoute } from './define-route.ts';
 import { describeRoute } from '../ops/openapi.ts';
 import type { AskService } from '../ai/ask-service.ts';
 import { embedAskRoutes } from './embed-ask-routes.ts';
@@ -63,9 +63,9 @@ const filterValuesQuery = z.object({ search: z.string().max(200).optional().desc
 
 const tags = ['embed'];
 describeRoute({ method: 'get', path: '/api/embed/story', summary: "The token's story: pages, cards, filters (locked params left out of the filters): StoryView", tags, auth: 'embed', embedPermission: 'view', errors: ['ERR_STORY_NOT_FOUND', 'ERR_ORIGIN_NOT_ALLOWED'] });
-describeRoute({ method: 'post', path: '/api/embed/cards/:cardId/data', summary: "A card's rows for the viewer with the given filter values: { columns, rows, rowCount, truncated, fromCache, executionMs }", tags, auth: 'embed', embedPermission: 'view', body: cardDataBody, errors: ['ERR_CARD_NOT_FOUND', 'ERR_FILTER_UNKNOWN', 'ERR_FILTER_VALUE', 'ERR_QUERY_INVALID', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE', 'ERR_ORIGIN_NOT_ALLOWED'] });
-describeRoute({ method: 'get', path: '/api/embed/cards/:cardId/export', summary: "A card's rows for the viewer as a CSV or Excel file (X-Insight-Row-Count, X-Insight-Truncated)", tags, auth: 'embed', embedPermission: 'export', query: exportQuery, responseType: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], errors: ['ERR_CARD_NOT_FOUND', 'ERR_FILTER_UNKNOWN', 'ERR_FILTER_VALUE', 'ERR_QUERY_INVALID', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE', 'ERR_ORIGIN_NOT_ALLOWED'] });
-describeRoute({ method: 'get', path: '/api/embed/filters/:filterId/values', summary: 'Values of a filter column visible to the token (at most 500): { values, truncated }', tags, auth: 'embed', embedPermission: 'view', query: filterValuesQuery, errors: ['ERR_FILTER_NOT_FOUND', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE', 'ERR_ORIGIN_NOT_ALLOWED'] });
+const cardData = defineRoute({ method: 'post', path: '/api/embed/cards/:cardId/data', summary: "A card's rows for the viewer with the given filter values: { columns, rows, rowCount, truncated, fromCache, executionMs }", tags, auth: 'embed', embedPermission: 'view', body: cardDataBody, errors: ['ERR_CARD_NOT_FOUND', 'ERR_FILTER_UNKNOWN', 'ERR_FILTER_VALUE', 'ERR_QUERY_INVALID', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE', 'ERR_ORIGIN_NOT_ALLOWED'] });
+const exportCard = defineRoute({ method: 'get', path: '/api/embed/cards/:cardId/export', summary: "A card's rows for the viewer as a CSV or Excel file (X-Insight-Row-Count, X-Insight-Truncated)", tags, auth: 'embed', embedPermission: 'export', query: exportQuery, responseType: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], errors: ['ERR_CARD_NOT_FOUND', 'ERR_FILTER_UNKNOWN', 'ERR_FILTER_VALUE', 'ERR_QUERY_INVALID', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE', 'ERR_ORIGIN_NOT_ALLOWED'] });
+const filterValues = defineRoute({ method: 'get', path: '/api/embed/filters/:filterId/values', summary: 'Values of a filter column visible to the token (at most 500): { values, truncated }', tags, auth: 'embed', embedPermission: 'view', query: filterValuesQuery, errors: ['ERR_FILTER_NOT_FOUND', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE', 'ERR_ORIGIN_NOT_ALLOWED'] });
 
 /** Who the query history names for an embed viewer: the host's user, or the key when the token has no `sub`. */
 function embedActor(viewer: EmbedViewer) {
@@ -82,7 +82,6 @@ function resultData(result: EngineResult): { columns: ResultColumn[]; rows: unkn
 /** Export links carry the viewer's filter values as JSON in `?filters=`. */
 function exportFilters(raw: string | undefined): Record<string, unknown> {
   if (raw === undefined || raw === '') return {};
-  if (raw.length > 10_000) throw new InsightError('ERR_VALIDATION', 'filters is at most 10,000 characters');
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -177,7 +176,7 @@ export function embedRoutes(deps: EmbedRouteDeps): Hono<Env> {
     const card = story.cardsById.get(c.req.param('cardId'));
     if (!card) throw new InsightError('ERR_CARD_NOT_FOUND');
     if (!card.query) throw new InsightError('ERR_QUERY_INVALID', 'A text card has no data');
-    const body = await jsonBody(c.req.raw, cardDataBody);
+    const body = await cardData.body(c);
     const conditions = cardConditions(card, story.filters, body.filters, viewer.params);
     const query = { ...card.query, filters: [...card.query.filters, ...conditions] };
     const run = (q: StructuredQuery) =>
@@ -205,13 +204,12 @@ export function embedRoutes(deps: EmbedRouteDeps): Hono<Env> {
   app.get('/cards/:cardId/export', async (c) => {
     const viewer = c.get('viewer');
     requirePermission(viewer, 'export');
-    const format = c.req.query('format') ?? 'csv';
-    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new InsightError('ERR_VALIDATION', 'format must be csv or xlsx');
+    const { format, filters: rawFilters } = exportCard.query(c);
     const story = await viewerStory(viewer);
     const card = story.cardsById.get(c.req.param('cardId'));
     if (!card) throw new InsightError('ERR_CARD_NOT_FOUND');
     if (!card.query) throw new InsightError('ERR_QUERY_INVALID', 'A text card has no data');
-    const filters = exportFilters(c.req.query('filters'));
+    const filters = exportFilters(rawFilters);
     const conditions = cardConditions(card, story.filters, filters, viewer.params);
     const result = await deps.engine.runStructured({
       orgId: viewer.orgId,
@@ -222,7 +220,7 @@ export function embedRoutes(deps: EmbedRouteDeps): Hono<Env> {
       cacheTtlSeconds: cardCacheTtl(card.options),
     });
     const data = resultData(result);
-    const file = await exportRows(format as ExportFormat, card.title, data.columns, data.rows);
+    const file = await exportRows(format, card.title, data.columns, data.rows);
     return c.body(file.body as Uint8Array<ArrayBuffer>, 200, {
       'content-type': file.contentType,
       'content-disposition': `attachment; filename="${file.filename}"`,
@@ -239,8 +237,7 @@ export function embedRoutes(deps: EmbedRouteDeps): Hono<Env> {
     const story = await viewerStory(viewer);
     const filter = visibleFilters(story.filters, viewer.params).find((f) => f.id === c.req.param('filterId'));
     if (!filter) throw new InsightError('ERR_FILTER_NOT_FOUND');
-    const search = c.req.query('search') ?? '';
-    if (search.length > 200) throw new InsightError('ERR_VALIDATION', 'search is at most 200 characters');
+    const { search = '' } = filterValues.query(c);
     const limit = 500;
     const result = await deps.engine.runStructured({
       orgId: viewer.orgId,

@@ -17,24 +17,28 @@ export const chartShorthandSchema = z.object({
   spec: ownRecord(z.string(), z.unknown()).optional(),
 });
 
-export const cardDefinitionSchema = z
-  .object({
-    key,
-    type: z.enum(['chart', 'metric', 'table', 'text']),
-    title: z.string().min(1).max(200),
-    description: z.string().max(2000).optional(),
-    query: structuredQuerySchema.optional(),
-    visualization: chartShorthandSchema.optional(),
-    options: ownRecord(z.string(), z.unknown()).default({}),
-    /** Drill-down: a click on a mark opens `page` with story filters set from the clicked datum (`field: filterName`). */
-    drill: z.object({ page: key, filters: ownRecord(name, name).default({}) }).optional(),
-  })
-  .superRefine((card, ctx) => {
-    if (card.type !== 'text' && card.query === undefined) ctx.addIssue({ code: 'custom', message: 'chart, metric and table cards need a query', path: ['query'] });
-    if (card.type === 'text' && typeof card.options['markdown'] !== 'string') {
-      ctx.addIssue({ code: 'custom', message: 'text cards carry their text in options.markdown', path: ['options', 'markdown'] });
-    }
-  });
+/** A card's members, before the checks that look at several at once (`cardDefinitionSchema` adds them). */
+export const cardFieldsSchema = z.object({
+  key,
+  type: z.enum(['chart', 'metric', 'table', 'text']),
+  title: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  query: structuredQuerySchema.optional(),
+  visualization: chartShorthandSchema.optional(),
+  options: ownRecord(z.string(), z.unknown()).default({}),
+  /** Drill-down: a click on a mark opens `page` with story filters set from the clicked datum (`field: filterName`). */
+  drill: z.object({ page: key, filters: ownRecord(name, name).default({}) }).optional(),
+});
+
+/** Chart, metric and table cards need a query; text cards carry markdown. */
+export function checkCard(card: { type: string; query?: unknown; options: Record<string, unknown> }, ctx: z.RefinementCtx): void {
+  if (card.type !== 'text' && card.query === undefined) ctx.addIssue({ code: 'custom', message: 'chart, metric and table cards need a query', path: ['query'] });
+  if (card.type === 'text' && typeof card.options['markdown'] !== 'string') {
+    ctx.addIssue({ code: 'custom', message: 'text cards carry their text in options.markdown', path: ['options', 'markdown'] });
+  }
+}
+
+export const cardDefinitionSchema = cardFieldsSchema.superRefine(checkCard);
 
 export const filterDefinitionSchema = z.object({
   name,

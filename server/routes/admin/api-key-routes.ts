@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AdminEnv } from '../../auth/admin-auth.ts';
 import { requireGrantable, requirePermission } from '../../auth/permissions.ts';
 import type { Identity } from '../../identity/identity.ts';
-import { jsonBody } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp, auditBefore, idParam } from './admin-app.ts';
 import { describeRoute } from '../../ops/openapi.ts';
 
@@ -20,7 +20,7 @@ export interface ApiKeyRouteDeps {
 const createBody = z.object({ name: z.string().trim().min(1).max(200), role: z.string().min(1).max(100) }).strict();
 
 describeRoute({ method: 'get', path: '/api/api-keys', summary: 'API keys (prefix, role, created, last use; never the key)', tags: ['api-keys'], auth: 'admin', permission: 'system:config' });
-describeRoute({ method: 'post', path: '/api/api-keys', summary: 'Create an API key; the key is in this answer only', tags: ['api-keys'], auth: 'admin', permission: 'system:config', body: createBody, status: 201 });
+const createKey = defineRoute({ method: 'post', path: '/api/api-keys', summary: 'Create an API key; the key is in this answer only', tags: ['api-keys'], auth: 'admin', permission: 'system:config', body: createBody, status: 201 });
 describeRoute({ method: 'get', path: '/api/api-keys/:id', summary: 'One API key', tags: ['api-keys'], auth: 'admin', permission: 'system:config' });
 describeRoute({ method: 'delete', path: '/api/api-keys/:id', summary: 'Revoke an API key (immediate)', tags: ['api-keys'], auth: 'admin', permission: 'system:config' });
 
@@ -37,7 +37,7 @@ export function apiKeyRoutes(deps: ApiKeyRouteDeps): Hono<AdminEnv> {
   app.post('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'system:config');
-    const body = await jsonBody(c.req.raw, createBody);
+    const body = await createKey.body(c);
     const role = await roles.resolve(admin.orgId, body.role);
     requireGrantable(admin, role.permissions);
     return c.json(await apiKeys.create(admin.orgId, { name: body.name, role: role.ref }), 201);

@@ -7,9 +7,8 @@ import { z } from 'zod';
 import type { AdminEnv } from '../../auth/admin-auth.ts';
 import { requirePermission } from '../../auth/permissions.ts';
 import type { AuditLog } from '../../identity/audit-log.ts';
-import { queryParams } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp } from './admin-app.ts';
-import { describeRoute } from '../../ops/openapi.ts';
 
 export interface AuditRouteDeps {
   auth: MiddlewareHandler<AdminEnv>;
@@ -29,7 +28,7 @@ const auditQuery = z
   })
   .strict();
 
-describeRoute({ method: 'get', path: '/api/audit', summary: 'Audit log, newest first: filters actor, actorType, action (prefix with *), resource, from, to; cursor paging', tags: ['audit'], auth: 'admin', permission: 'system:config', query: auditQuery });
+const listAudit = defineRoute({ method: 'get', path: '/api/audit', summary: 'Audit log, newest first: filters actor, actorType, action (prefix with *), resource, from, to; cursor paging', tags: ['audit'], auth: 'admin', permission: 'system:config', query: auditQuery });
 
 export function auditRoutes(deps: AuditRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);
@@ -37,7 +36,7 @@ export function auditRoutes(deps: AuditRouteDeps): Hono<AdminEnv> {
   app.get('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'system:config');
-    return c.json(await deps.audit.list(admin.orgId, queryParams(c.req.url, auditQuery)));
+    return c.json(await deps.audit.list(admin.orgId, listAudit.query(c)));
   });
 
   return app;

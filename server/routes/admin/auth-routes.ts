@@ -17,7 +17,7 @@ import type { Identity } from '../../identity/identity.ts';
 import { spendPasswordCheck, verifyPassword } from '../../identity/password-hash.ts';
 import { emailSchema, passwordSchema, userNameSchema, type UserView } from '../../identity/user-repository.ts';
 import type { StoreSchema } from '../../store/store-schema.ts';
-import { jsonBody } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { describeRoute } from '../../ops/openapi.ts';
 
 export interface AuthRouteDeps {
@@ -41,10 +41,10 @@ const loginBody = z.object({ email: emailSchema, password: z.string().min(1).max
 const acceptBody = z.object({ token: z.string().min(1).max(1000), password: passwordSchema }).strict();
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
 
-describeRoute({ method: 'post', path: '/api/auth/register', summary: 'Create an organisation and its owner; answers session tokens (only when INSIGHT_ALLOW_REGISTRATION is on)', tags: ['auth'], auth: 'none', body: registerBody, status: 201, errors: ['ERR_CONFLICT', 'ERR_REGISTRATION_CLOSED'] });
-describeRoute({ method: 'post', path: '/api/auth/accept-invitation', summary: 'Set the password of an invited user with their one-time token; answers session tokens', tags: ['auth'], auth: 'none', body: acceptBody, errors: ['ERR_INVITATION_INVALID'] });
-describeRoute({ method: 'post', path: '/api/auth/login', summary: 'Log in: { accessToken, refreshToken, user }; 429 ERR_RATE_LIMITED with Retry-After after 5 failures', tags: ['auth'], auth: 'none', body: loginBody, errors: ['ERR_LOGIN_FAILED', 'ERR_RATE_LIMITED'] });
-describeRoute({ method: 'post', path: '/api/auth/refresh', summary: 'Exchange a refresh token for new tokens (rotation; a reused token revokes the session)', tags: ['auth'], auth: 'none', body: refreshBody, errors: ['ERR_UNAUTHENTICATED', 'ERR_REFRESH_TOKEN_REUSED'] });
+const register = defineRoute({ method: 'post', path: '/api/auth/register', summary: 'Create an organisation and its owner; answers session tokens (only when INSIGHT_ALLOW_REGISTRATION is on)', tags: ['auth'], auth: 'none', body: registerBody, status: 201, errors: ['ERR_CONFLICT', 'ERR_REGISTRATION_CLOSED'] });
+const acceptInvitation = defineRoute({ method: 'post', path: '/api/auth/accept-invitation', summary: 'Set the password of an invited user with their one-time token; answers session tokens', tags: ['auth'], auth: 'none', body: acceptBody, errors: ['ERR_INVITATION_INVALID'] });
+const login = defineRoute({ method: 'post', path: '/api/auth/login', summary: 'Log in: { accessToken, refreshToken, user }; 429 ERR_RATE_LIMITED with Retry-After after 5 failures', tags: ['auth'], auth: 'none', body: loginBody, errors: ['ERR_LOGIN_FAILED', 'ERR_RATE_LIMITED'] });
+const refresh = defineRoute({ method: 'post', path: '/api/auth/refresh', summary: 'Exchange a refresh token for new tokens (rotation; a reused token revokes the session)', tags: ['auth'], auth: 'none', body: refreshBody, errors: ['ERR_UNAUTHENTICATED', 'ERR_REFRESH_TOKEN_REUSED'] });
 describeRoute({ method: 'post', path: '/api/auth/logout', summary: 'End the current session', tags: ['auth'], auth: 'admin', status: 204 });
 describeRoute({ method: 'get', path: '/api/auth/me', summary: 'The caller: user or API key, organisation, role and permissions', tags: ['auth'], auth: 'admin' });
 
@@ -81,7 +81,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AdminEnv> {
   app.post('/register', async (c) => {
     // Checked before the body is read: a closed server says nothing about which emails exist.
     if (!deps.allowRegistration) throw new InsightError('ERR_REGISTRATION_CLOSED');
-    const body = await jsonBody(c.req.raw, registerBody);
+    const body = await register.body(c);
     if (await identity.users.findForLogin(body.email)) throw new InsightError('ERR_CONFLICT', 'A user with this email already exists');
     const orgId = `org_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
     await deps.db.insertInto('organisations').values({ id: orgId, name: body.organisation, slug: slugOf(body.organisation) }).execute();
@@ -100,7 +100,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AdminEnv> {
   });
 
   app.post('/accept-invitation', async (c) => {
-    const body = await jsonBody(c.req.raw, acceptBody);
+    const body = await acceptInvitation.body(c);
     const ref = identity.invitations.verify(body.token);
     // Forged, expired, used, or the user was deleted: one answer for all.
     const user = ref && (await identity.users.setFirstPassword(ref.orgId, ref.userId, body.password));
@@ -112,7 +112,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AdminEnv> {
   });
 
   app.post('/login', async (c) => {
-    const body = await jsonBody(c.req.raw, loginBody);
+    const body = await login.body(c);
     const client = clientInfo(c);
     const wait = await identity.throttle.lockedFor(body.email, client.ip);
     if (wait > 0) return locked(c, wait);
@@ -134,7 +134,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AdminEnv> {
   });
 
   app.post('/refresh', async (c) => {
-    const body = await jsonBody(c.req.raw, refreshBody);
+    const body = await refresh.body(c);
     const tokens = await identity.sessions.refresh(body.refreshToken, clientInfo(c));
     const user = await identity.users.get(tokens.orgId, tokens.userId);
     const { userId: _u, orgId, ...rest } = tokens;

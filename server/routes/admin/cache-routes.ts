@@ -9,8 +9,7 @@ import { requirePermission } from '../../auth/permissions.ts';
 import type { ResultCache } from '../../cache/result-cache.ts';
 import type { ConnectionRepository } from '../../connections/connection-repository.ts';
 import type { DatasetRepository } from '../../datasets/dataset-repository.ts';
-import { describeRoute } from '../../ops/openapi.ts';
-import { jsonBody } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp } from './admin-app.ts';
 
 export interface CacheRouteDeps {
@@ -25,7 +24,7 @@ const invalidateBody = z
   .strict()
   .refine((b) => b.datasetId !== undefined || b.connectionId !== undefined, { message: 'give datasetId, connectionId or both', path: ['datasetId'] });
 
-describeRoute({ method: 'post', path: '/api/cache/invalidate', summary: 'Drop cached results of a dataset, a connection or both: { invalidated: [tag] }', tags: ['cache'], auth: 'admin', permission: 'datasource:write', body: invalidateBody, errors: ['ERR_DATASET_NOT_FOUND', 'ERR_CONNECTION_NOT_FOUND'] });
+const invalidate = defineRoute({ method: 'post', path: '/api/cache/invalidate', summary: 'Drop cached results of a dataset, a connection or both: { invalidated: [tag] }', tags: ['cache'], auth: 'admin', permission: 'datasource:write', body: invalidateBody, errors: ['ERR_DATASET_NOT_FOUND', 'ERR_CONNECTION_NOT_FOUND'] });
 
 export function cacheRoutes(deps: CacheRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);
@@ -33,7 +32,7 @@ export function cacheRoutes(deps: CacheRouteDeps): Hono<AdminEnv> {
   app.post('/invalidate', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:write');
-    const body = await jsonBody(c.req.raw, invalidateBody);
+    const body = await invalidate.body(c);
     // Only the caller's own resources: ids are checked before any tag is touched.
     const tags: string[] = [];
     if (body.datasetId !== undefined) tags.push(`dataset:${(await deps.datasets.getById(admin.orgId, body.datasetId)).id}`);

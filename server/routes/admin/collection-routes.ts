@@ -11,7 +11,7 @@ import { requirePermission } from '../../auth/permissions.ts';
 import { describeRoute } from '../../ops/openapi.ts';
 import type { CollectionRow, StoreSchema } from '../../store/store-schema.ts';
 import { createCollectionRepository } from '../../stories/collection-repository.ts';
-import { jsonBody, queryParams } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp, idParam } from './admin-app.ts';
 import { VERSION_ERRORS, type Versioning } from './versioning.ts';
 
@@ -28,10 +28,10 @@ const collectionPatch = z.object({ name: name.optional(), description: z.string(
 /** `parent=root` lists the top level; without it, every collection of the organisation. */
 const listQuery = z.object({ parent: id.optional() }).strict();
 
-describeRoute({ method: 'get', path: '/api/collections', summary: 'Collections by name (`parent=root` or a collection id for one level)', tags: ['collections'], auth: 'admin', permission: 'datasource:read', query: listQuery });
-describeRoute({ method: 'post', path: '/api/collections', summary: 'Create a collection, optionally inside another', tags: ['collections'], auth: 'admin', permission: 'story:edit', status: 201, body: newCollection });
+const listCollections = defineRoute({ method: 'get', path: '/api/collections', summary: 'Collections by name (`parent=root` or a collection id for one level)', tags: ['collections'], auth: 'admin', permission: 'datasource:read', query: listQuery });
+const createCollection = defineRoute({ method: 'post', path: '/api/collections', summary: 'Create a collection, optionally inside another', tags: ['collections'], auth: 'admin', permission: 'story:edit', status: 201, body: newCollection });
 describeRoute({ method: 'get', path: '/api/collections/:id', summary: 'A collection with its child collections and how many stories it holds', tags: ['collections'], auth: 'admin', permission: 'datasource:read', versioned: true });
-describeRoute({ method: 'patch', path: '/api/collections/:id', summary: 'Rename, describe or move a collection (no cycles)', tags: ['collections'], auth: 'admin', permission: 'story:edit', body: collectionPatch, errors: VERSION_ERRORS, versioned: true });
+const updateCollection = defineRoute({ method: 'patch', path: '/api/collections/:id', summary: 'Rename, describe or move a collection (no cycles)', tags: ['collections'], auth: 'admin', permission: 'story:edit', body: collectionPatch, errors: VERSION_ERRORS, versioned: true });
 describeRoute({ method: 'delete', path: '/api/collections/:id', summary: 'Delete an empty collection (409 ERR_CONFLICT while it holds collections or stories)', tags: ['collections'], auth: 'admin', permission: 'story:delete', errors: VERSION_ERRORS, versioned: true });
 
 export function collectionView(row: CollectionRow) {
@@ -55,7 +55,7 @@ export function collectionRoutes(deps: CollectionRouteDeps): Hono<AdminEnv> {
   app.get('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:read');
-    const { parent } = queryParams(c.req.url, listQuery);
+    const { parent } = listCollections.query(c);
     const rows = await collections.list(admin.orgId, parent === undefined ? {} : { parentId: parent === 'root' ? null : parent });
     return c.json({ items: rows.map(collectionView) });
   });
@@ -63,7 +63,7 @@ export function collectionRoutes(deps: CollectionRouteDeps): Hono<AdminEnv> {
   app.post('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'story:edit');
-    const body = await jsonBody(c.req.raw, newCollection);
+    const body = await createCollection.body(c);
     return reply(c, await collections.create(admin.orgId, body), 201);
   });
 
@@ -81,7 +81,7 @@ export function collectionRoutes(deps: CollectionRouteDeps): Hono<AdminEnv> {
     requirePermission(admin, 'story:edit');
     const id = idParam(c.req.param('id'));
     await collections.get(admin.orgId, id);
-    const body = await jsonBody(c.req.raw, collectionPatch);
+    const body = await updateCollection.body(c);
     return reply(c, await collections.update(admin.orgId, id, body, versioning.expected(c)));
   });
 

@@ -10,7 +10,7 @@ import type { ResultCache } from '../../cache/result-cache.ts';
 import { orgConfigSchema, type OrgConfigRepository } from '../../config-store/org-config.ts';
 import type { ConnectionRepository } from '../../connections/connection-repository.ts';
 import { describeRoute } from '../../ops/openapi.ts';
-import { jsonBody } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp } from './admin-app.ts';
 
 export interface ConfigRouteDeps {
@@ -28,7 +28,7 @@ describeRoute({
   auth: 'admin',
   permission: 'system:config',
 });
-describeRoute({
+const putConfig = defineRoute({
   method: 'put',
   path: '/api/config',
   summary: "Replace the organisation's overrides (a member left out returns to the server default)",
@@ -50,7 +50,7 @@ export function configRoutes(deps: ConfigRouteDeps): Hono<AdminEnv> {
   app.put('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'system:config');
-    const body = await jsonBody(c.req.raw, orgConfigSchema);
+    const body = await putConfig.body(c);
     const previous = await deps.orgConfig.view(admin.orgId);
     c.set('auditBefore', previous.overrides);
     const before = previous.settings;

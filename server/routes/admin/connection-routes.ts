@@ -13,7 +13,7 @@ import type { ConnectionRegistry } from '../../connectors/connection-registry.ts
 import { couldNotConnect, type Connector } from '../../connectors/connector.ts';
 import { isInsightError, type InsightError } from '../../errors/insight-error.ts';
 import { describeRoute } from '../../ops/openapi.ts';
-import { jsonBody, queryParams } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp, idParam } from './admin-app.ts';
 import { VERSION_ERRORS, type Versioning } from './versioning.ts';
 
@@ -29,12 +29,12 @@ const schemaQuery = z.object({ refresh: z.enum(['0', '1', 'true', 'false']).opti
 
 const tags = ['connections'];
 describeRoute({ method: 'get', path: '/api/connections', summary: 'List connections (no credentials)', tags, auth: 'admin', permission: 'datasource:read' });
-describeRoute({ method: 'post', path: '/api/connections', summary: 'Create a connection; credentials are encrypted and never returned', tags, auth: 'admin', permission: 'db:connect', body: createConnectionSchema, status: 201, errors: ['ERR_CONFLICT', 'ERR_CONNECTION_HOST_NOT_ALLOWED'] });
+const createConnection = defineRoute({ method: 'post', path: '/api/connections', summary: 'Create a connection; credentials are encrypted and never returned', tags, auth: 'admin', permission: 'db:connect', body: createConnectionSchema, status: 201, errors: ['ERR_CONFLICT', 'ERR_CONNECTION_HOST_NOT_ALLOWED'] });
 describeRoute({ method: 'get', path: '/api/connections/:id', summary: 'Read a connection (no credentials)', tags, auth: 'admin', permission: 'datasource:read', errors: ['ERR_CONNECTION_NOT_FOUND'], versioned: true });
-describeRoute({ method: 'patch', path: '/api/connections/:id', summary: 'Update a connection (reopens its pool, drops its cached results)', tags, auth: 'admin', permission: 'db:connect', body: updateConnectionSchema, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED', ...VERSION_ERRORS], versioned: true });
+const updateConnection = defineRoute({ method: 'patch', path: '/api/connections/:id', summary: 'Update a connection (reopens its pool, drops its cached results)', tags, auth: 'admin', permission: 'db:connect', body: updateConnectionSchema, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED', ...VERSION_ERRORS], versioned: true });
 describeRoute({ method: 'delete', path: '/api/connections/:id', summary: 'Delete a connection (closes its pool, drops its cached results)', tags, auth: 'admin', permission: 'db:connect', errors: ['ERR_CONNECTION_NOT_FOUND', ...VERSION_ERRORS], versioned: true });
 describeRoute({ method: 'post', path: '/api/connections/:id/test', summary: 'Round trip to the database: { ok, latencyMs }', tags, auth: 'admin', permission: 'db:connect', errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED', 'ERR_DATABASE_UNAVAILABLE'] });
-describeRoute({ method: 'get', path: '/api/connections/:id/schema', summary: 'Tables, columns and keys of the connection (stored; `refresh=1` reads the database again)', tags, auth: 'admin', permission: 'datasource:read', query: schemaQuery, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED', 'ERR_DATABASE_UNAVAILABLE'] });
+const readSchema = defineRoute({ method: 'get', path: '/api/connections/:id/schema', summary: 'Tables, columns and keys of the connection (stored; `refresh=1` reads the database again)', tags, auth: 'admin', permission: 'datasource:read', query: schemaQuery, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED', 'ERR_DATABASE_UNAVAILABLE'] });
 
 const PASSED_THROUGH = new Set(['ERR_DATABASE_UNAVAILABLE', 'ERR_CONNECTION_NOT_FOUND', 'ERR_CONNECTION_HOST_NOT_ALLOWED']);
 
@@ -69,7 +69,7 @@ export function connectionRoutes(deps: ConnectionRouteDeps): Hono<AdminEnv> {
   app.post('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'db:connect');
-    const body = await jsonBody(c.req.raw, createConnectionSchema);
+    const body = await createConnection.body(c);
     const view = await deps.connections.create(admin.orgId, body);
     return versioning.json(c, view, view.version, 201);
   });
@@ -86,7 +86,7 @@ export function connectionRoutes(deps: ConnectionRouteDeps): Hono<AdminEnv> {
     requirePermission(admin, 'db:connect');
     const id = idParam(c.req.param('id'));
     const expected = versioning.expected(c);
-    const body = await jsonBody(c.req.raw, updateConnectionSchema);
+    const body = await updateConnection.body(c);
     const view = await deps.connections.update(admin.orgId, id, body, expected);
     await forget(id);
     return versioning.json(c, view, view.version);
@@ -119,7 +119,7 @@ export function connectionRoutes(deps: ConnectionRouteDeps): Hono<AdminEnv> {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:read');
     const id = idParam(c.req.param('id'));
-    const { refresh } = queryParams(c.req.url, schemaQuery);
+    const { refresh } = readSchema.query(c);
     if (refresh !== '1' && refresh !== 'true') {
       const stored = await deps.connections.readSchema(admin.orgId, id);
       if (stored) return c.json({ ...stored, fromCache: true });

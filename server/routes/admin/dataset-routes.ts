@@ -18,7 +18,7 @@ import { policyParams } from '../../query/dataset-source.ts';
 import { resultBody, type QueryEngine } from '../../query/query-engine.ts';
 import { structuredQuerySchema } from '../../query/structured-query.ts';
 import type { DatasetRow } from '../../store/store-schema.ts';
-import { jsonBody } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp, apiKeyActor, idParam } from './admin-app.ts';
 import { queryParamsSchema } from './query-params-schema.ts';
 import { VERSION_ERRORS, type Versioning } from './versioning.ts';
@@ -74,9 +74,9 @@ const SAVE_ERRORS = ['ERR_VALIDATION', 'ERR_CONNECTION_NOT_FOUND'] as const;
  * Called when the routes are built, after the built-in descriptions are
  * registered, so these (with bodies, statuses and errors) are the ones served.
  */
-function describeDatasetRoutes(): void {
+function describeDatasetRoutes() {
   describeRoute({ method: 'get', path: '/api/datasets', summary: 'List datasets', tags, auth: 'admin', permission: 'datasource:read' });
-  describeRoute({
+  const createDataset = defineRoute({
     method: 'post',
     path: '/api/datasets',
     summary: 'Create a dataset; its SQL must be one SELECT and its row policy a condition over its columns',
@@ -88,7 +88,7 @@ function describeDatasetRoutes(): void {
     errors: [...SAVE_ERRORS, 'ERR_CONFLICT'],
   });
   describeRoute({ method: 'get', path: '/api/datasets/:id', summary: 'Read a dataset', tags, auth: 'admin', permission: 'datasource:read', errors: ['ERR_DATASET_NOT_FOUND'], versioned: true });
-  describeRoute({
+  const replaceDataset = defineRoute({
     method: 'put',
     path: '/api/datasets/:id',
     summary: 'Replace a dataset (bumps its version); checked like a new one',
@@ -100,7 +100,7 @@ function describeDatasetRoutes(): void {
     versioned: true,
   });
   describeRoute({ method: 'delete', path: '/api/datasets/:id', summary: 'Delete a dataset', tags, auth: 'admin', permission: 'datasource:write', status: 204, errors: ['ERR_DATASET_NOT_FOUND', ...VERSION_ERRORS], versioned: true });
-  describeRoute({
+  const previewDataset = defineRoute({
     method: 'post',
     path: '/api/datasets/:id/preview',
     summary: 'Rows as a viewer with the given params sees them (at most 100 unless the query sets a limit)',
@@ -111,12 +111,13 @@ function describeDatasetRoutes(): void {
     // ERR_SQL_*: a dataset stored before the SQL guard covered dataset SQL, which it now refuses.
     errors: ['ERR_DATASET_NOT_FOUND', 'ERR_POLICY_PARAM_MISSING', 'ERR_SQL_NOT_ALLOWED', 'ERR_SQL_TABLE_NOT_ALLOWED', 'ERR_SQL_FUNCTION_NOT_ALLOWED', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT'],
   });
+  return { createDataset, replaceDataset, previewDataset };
 }
 
 const dialectOf = (type: string): Dialect => (type === 'mysql' ? 'mysql' : 'postgres');
 
 export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
-  describeDatasetRoutes();
+  const { createDataset, replaceDataset, previewDataset } = describeDatasetRoutes();
   const app = adminApp(deps.auth);
   const { versioning } = deps;
   const reply = (c: Context, row: DatasetRow, status?: 201) => versioning.json(c, datasetView(row), row.version, status);
@@ -138,7 +139,7 @@ export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
   app.post('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:write');
-    const body = await jsonBody(c.req.raw, datasetBodySchema);
+    const body = await createDataset.body(c);
     await checkSaved(admin.orgId, body);
     return reply(c, await deps.datasets.create(admin.orgId, body), 201);
   });
@@ -154,7 +155,7 @@ export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
     requirePermission(admin, 'datasource:write');
     const id = idParam(c.req.param('id'));
     const expected = versioning.expected(c);
-    const body = await jsonBody(c.req.raw, datasetBodySchema);
+    const body = await replaceDataset.body(c);
     await checkSaved(admin.orgId, body);
     const row = await deps.datasets.update(admin.orgId, id, body, expected);
     await forget(id);
@@ -174,7 +175,7 @@ export function datasetRoutes(deps: DatasetRouteDeps): Hono<AdminEnv> {
     const admin = c.get('admin');
     requirePermission(admin, 'db:query');
     const dataset = await deps.datasets.getById(admin.orgId, idParam(c.req.param('id')));
-    const body = await jsonBody(c.req.raw, datasetPreviewBodySchema);
+    const body = await previewDataset.body(c);
     const query = body.query ?? { dimensions: [], measures: [], filters: [], sort: [] };
     if (query.dataset !== undefined && query.dataset !== dataset.name) {
       throw new InsightError('ERR_VALIDATION', 'The query names another dataset', { errors: [{ path: 'query.dataset', message: `must be "${dataset.name}" or left out` }] });

@@ -16,8 +16,7 @@ import type { SecretBox } from '../../crypto/secret-box.ts';
 import { InsightError } from '../../errors/insight-error.ts';
 import type { StoreSchema } from '../../store/store-schema.ts';
 import type { StoryRepository } from '../../stories/story-repository.ts';
-import { describeRoute } from '../../ops/openapi.ts';
-import { jsonBody } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp } from './admin-app.ts';
 import { queryParamsSchema } from './query-params-schema.ts';
 
@@ -41,7 +40,7 @@ const mintBody = z
   })
   .strict();
 
-describeRoute({ method: 'post', path: '/api/embed/tokens', summary: "Mint an embed token with the organisation's primary embed key: { token, expiresAt, kid }", tags: ['embed tokens'], auth: 'admin', permission: 'embed:mint', body: mintBody, errors: ['ERR_STORY_NOT_FOUND', 'ERR_CONFLICT'] });
+const mintToken = defineRoute({ method: 'post', path: '/api/embed/tokens', summary: "Mint an embed token with the organisation's primary embed key: { token, expiresAt, kid }", tags: ['embed tokens'], auth: 'admin', permission: 'embed:mint', body: mintBody, errors: ['ERR_STORY_NOT_FOUND', 'ERR_CONFLICT'] });
 
 export function embedTokenRoutes(deps: EmbedTokenRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);
@@ -49,7 +48,7 @@ export function embedTokenRoutes(deps: EmbedTokenRouteDeps): Hono<AdminEnv> {
   app.post('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'embed:mint');
-    const body = await jsonBody(c.req.raw, mintBody);
+    const body = await mintToken.body(c);
     // A token for a story that does not exist would only fail later, in the viewer's browser.
     await deps.stories.load(admin.orgId, body.story);
     const key = await deps.db

@@ -9,8 +9,7 @@ import { requirePermission } from '../../auth/permissions.ts';
 import type { QueryHistory } from '../../history/query-history.ts';
 import { resultBody, type QueryEngine } from '../../query/query-engine.ts';
 import { structuredQuerySchema } from '../../query/structured-query.ts';
-import { describeRoute } from '../../ops/openapi.ts';
-import { jsonBody, queryParams } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp, apiKeyActor } from './admin-app.ts';
 import { queryParamsSchema } from './query-params-schema.ts';
 
@@ -39,9 +38,9 @@ const historyQuery = z
   .strict();
 
 const tags = ['queries'];
-describeRoute({ method: 'post', path: '/api/queries/run', summary: 'Run a structured query with explicit row policy params: { columns, rows, rowCount, truncated, fromCache, executionMs }', tags, auth: 'admin', permission: 'db:query', body: runBody, errors: ['ERR_DATASET_NOT_FOUND', 'ERR_COLUMN_UNKNOWN', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE'] });
-describeRoute({ method: 'post', path: '/api/queries/execute', summary: 'Run SQL over datasets through the SQL guard, confined to their row policies with the given params', tags, auth: 'admin', permission: 'db:query', body: executeBody, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_SQL_TABLE_NOT_ALLOWED', 'ERR_SQL_FUNCTION_NOT_ALLOWED', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE'] });
-describeRoute({ method: 'get', path: '/api/queries/history', summary: 'Who ran what, how long, how many rows, newest first (cursor paging): { items, nextCursor }', tags, auth: 'admin', permission: 'db:admin', query: historyQuery });
+const runQuery = defineRoute({ method: 'post', path: '/api/queries/run', summary: 'Run a structured query with explicit row policy params: { columns, rows, rowCount, truncated, fromCache, executionMs }', tags, auth: 'admin', permission: 'db:query', body: runBody, errors: ['ERR_DATASET_NOT_FOUND', 'ERR_COLUMN_UNKNOWN', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE'] });
+const executeSql = defineRoute({ method: 'post', path: '/api/queries/execute', summary: 'Run SQL over datasets through the SQL guard, confined to their row policies with the given params', tags, auth: 'admin', permission: 'db:query', body: executeBody, errors: ['ERR_CONNECTION_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_SQL_TABLE_NOT_ALLOWED', 'ERR_SQL_FUNCTION_NOT_ALLOWED', 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE'] });
+const listHistory = defineRoute({ method: 'get', path: '/api/queries/history', summary: 'Who ran what, how long, how many rows, newest first (cursor paging): { items, nextCursor }', tags, auth: 'admin', permission: 'db:admin', query: historyQuery });
 
 export function queryRoutes(deps: QueryRouteDeps): Hono<AdminEnv> {
   const app = adminApp(deps.auth);
@@ -49,7 +48,7 @@ export function queryRoutes(deps: QueryRouteDeps): Hono<AdminEnv> {
   app.post('/run', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'db:query');
-    const body = await jsonBody(c.req.raw, runBody);
+    const body = await runQuery.body(c);
     const result = await deps.engine.runStructured({
       orgId: admin.orgId,
       query: body.query,
@@ -65,7 +64,7 @@ export function queryRoutes(deps: QueryRouteDeps): Hono<AdminEnv> {
   app.post('/execute', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'db:query');
-    const body = await jsonBody(c.req.raw, executeBody);
+    const body = await executeSql.body(c);
     const result = await deps.engine.runSql({
       orgId: admin.orgId,
       connectionId: body.connectionId,
@@ -82,7 +81,7 @@ export function queryRoutes(deps: QueryRouteDeps): Hono<AdminEnv> {
     const admin = c.get('admin');
     // Every actor's queries of the organisation: an administrative view.
     requirePermission(admin, 'db:admin');
-    const { limit, cursor, status } = queryParams(c.req.url, historyQuery);
+    const { limit, cursor, status } = listHistory.query(c);
     return c.json(await deps.history.list(admin.orgId, { limit, cursor, status }));
   });
 

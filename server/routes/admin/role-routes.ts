@@ -8,15 +8,15 @@ import type { AdminEnv } from '../../auth/admin-auth.ts';
 import { requireGrantable, requirePermission } from '../../auth/permissions.ts';
 import type { Identity } from '../../identity/identity.ts';
 import { createRoleSchema, updateRoleSchema } from '../../identity/role-repository.ts';
-import { jsonBody } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp, auditBefore, idParam } from './admin-app.ts';
 import { describeRoute } from '../../ops/openapi.ts';
 import { VERSION_ERRORS, type Versioning } from './versioning.ts';
 
 describeRoute({ method: 'get', path: '/api/roles', summary: 'Built-in and custom roles', tags: ['roles'], auth: 'admin', permission: 'role:read' });
-describeRoute({ method: 'post', path: '/api/roles', summary: 'Create a custom role from permission strings', tags: ['roles'], auth: 'admin', permission: 'role:write', body: createRoleSchema, status: 201 });
+const createRole = defineRoute({ method: 'post', path: '/api/roles', summary: 'Create a custom role from permission strings', tags: ['roles'], auth: 'admin', permission: 'role:write', body: createRoleSchema, status: 201 });
 describeRoute({ method: 'get', path: '/api/roles/:id', summary: 'One role (built-in name or custom id)', tags: ['roles'], auth: 'admin', permission: 'role:read', versioned: true });
-describeRoute({ method: 'patch', path: '/api/roles/:id', summary: 'Change a custom role (built-ins are read-only)', tags: ['roles'], auth: 'admin', permission: 'role:write', body: updateRoleSchema, errors: VERSION_ERRORS, versioned: true });
+const updateRole = defineRoute({ method: 'patch', path: '/api/roles/:id', summary: 'Change a custom role (built-ins are read-only)', tags: ['roles'], auth: 'admin', permission: 'role:write', body: updateRoleSchema, errors: VERSION_ERRORS, versioned: true });
 describeRoute({ method: 'delete', path: '/api/roles/:id', summary: 'Delete a custom role nobody holds', tags: ['roles'], auth: 'admin', permission: 'role:delete', errors: VERSION_ERRORS, versioned: true });
 
 export interface RoleRouteDeps {
@@ -39,7 +39,7 @@ export function roleRoutes(deps: RoleRouteDeps): Hono<AdminEnv> {
   app.post('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'role:write');
-    const body = await jsonBody(c.req.raw, createRoleSchema);
+    const body = await createRole.body(c);
     requireGrantable(admin, body.permissions);
     const role = await roles.create(admin.orgId, body);
     return versioning.json(c, role, role.version, 201);
@@ -57,7 +57,7 @@ export function roleRoutes(deps: RoleRouteDeps): Hono<AdminEnv> {
     requirePermission(admin, 'role:write');
     const id = idParam(c.req.param('id'));
     const expected = versioning.expected(c);
-    const body = await jsonBody(c.req.raw, updateRoleSchema);
+    const body = await updateRole.body(c);
     const before = await roles.get(admin.orgId, id);
     auditBefore(c, before);
     // Both the old and the new rights: nobody edits a role above their own, or lifts one past it.

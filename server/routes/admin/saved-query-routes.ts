@@ -17,7 +17,7 @@ import { runSavedQuery } from '../../saved-queries/run-saved-query.ts';
 import { savedQueryDefinitionSchema, type SavedQueryRepository } from '../../saved-queries/saved-query-repository.ts';
 import type { SavedQueryRow } from '../../store/store-schema.ts';
 import { describeRoute } from '../../ops/openapi.ts';
-import { jsonBody, queryParams } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp, apiKeyActor, idParam } from './admin-app.ts';
 import { queryParamsSchema } from './query-params-schema.ts';
 import { VERSION_ERRORS, type Versioning } from './versioning.ts';
@@ -44,12 +44,12 @@ const runBody = z.object({ params: queryParamsSchema }).strict();
 
 const tags = ['saved queries'];
 const notFound = ['ERR_SAVED_QUERY_NOT_FOUND'] as const;
-describeRoute({ method: 'get', path: '/api/saved-queries', summary: 'List saved queries (search by name, cursor paging): { items, nextCursor }', tags, auth: 'admin', permission: 'datasource:read', query: listQuery });
-describeRoute({ method: 'post', path: '/api/saved-queries', summary: 'Save a structured query or SQL over datasets (SQL is checked by the guard now)', tags, auth: 'admin', permission: 'datasource:write', body: savedQueryDefinitionSchema, status: 201, errors: ['ERR_DATASET_NOT_FOUND', 'ERR_CONNECTION_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_CONFLICT'] });
+const listSaved = defineRoute({ method: 'get', path: '/api/saved-queries', summary: 'List saved queries (search by name, cursor paging): { items, nextCursor }', tags, auth: 'admin', permission: 'datasource:read', query: listQuery });
+const createSaved = defineRoute({ method: 'post', path: '/api/saved-queries', summary: 'Save a structured query or SQL over datasets (SQL is checked by the guard now)', tags, auth: 'admin', permission: 'datasource:write', body: savedQueryDefinitionSchema, status: 201, errors: ['ERR_DATASET_NOT_FOUND', 'ERR_CONNECTION_NOT_FOUND', 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_CONFLICT'] });
 describeRoute({ method: 'get', path: '/api/saved-queries/:id', summary: 'Read a saved query', tags, auth: 'admin', permission: 'datasource:read', errors: [...notFound], versioned: true });
-describeRoute({ method: 'put', path: '/api/saved-queries/:id', summary: 'Replace a saved query (SQL is checked by the guard again)', tags, auth: 'admin', permission: 'datasource:write', body: savedQueryDefinitionSchema, errors: [...notFound, 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_CONFLICT', ...VERSION_ERRORS], versioned: true });
+const replaceSaved = defineRoute({ method: 'put', path: '/api/saved-queries/:id', summary: 'Replace a saved query (SQL is checked by the guard again)', tags, auth: 'admin', permission: 'datasource:write', body: savedQueryDefinitionSchema, errors: [...notFound, 'ERR_SQL_PARSE', 'ERR_SQL_NOT_ALLOWED', 'ERR_CONFLICT', ...VERSION_ERRORS], versioned: true });
 describeRoute({ method: 'delete', path: '/api/saved-queries/:id', summary: 'Delete a saved query', tags, auth: 'admin', permission: 'datasource:write', errors: [...notFound, ...VERSION_ERRORS], versioned: true });
-describeRoute({ method: 'post', path: '/api/saved-queries/:id/run', summary: 'Run a saved query with row policy params: { columns, rows, rowCount, truncated, fromCache, executionMs }', tags, auth: 'admin', permission: 'db:query', body: runBody, errors: [...notFound, 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE'] });
+const runSaved = defineRoute({ method: 'post', path: '/api/saved-queries/:id/run', summary: 'Run a saved query with row policy params: { columns, rows, rowCount, truncated, fromCache, executionMs }', tags, auth: 'admin', permission: 'db:query', body: runBody, errors: [...notFound, 'ERR_POLICY_PARAM_MISSING', 'ERR_QUERY_FAILED', 'ERR_QUERY_TIMEOUT', 'ERR_DATABASE_UNAVAILABLE'] });
 
 export function savedQueryView(row: SavedQueryRow) {
   return {
@@ -74,7 +74,7 @@ export function savedQueryRoutes(deps: SavedQueryRouteDeps): Hono<AdminEnv> {
   app.get('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:read');
-    const { limit, cursor, search } = queryParams(c.req.url, listQuery);
+    const { limit, cursor, search } = listSaved.query(c);
     const page = await deps.savedQueries.list(admin.orgId, { limit, cursor, search });
     return c.json({ items: page.items.map(savedQueryView), nextCursor: page.nextCursor });
   });
@@ -82,7 +82,7 @@ export function savedQueryRoutes(deps: SavedQueryRouteDeps): Hono<AdminEnv> {
   app.post('/', async (c) => {
     const admin = c.get('admin');
     requirePermission(admin, 'datasource:write');
-    const body = await jsonBody(c.req.raw, savedQueryDefinitionSchema);
+    const body = await createSaved.body(c);
     await checkSavedQuery(checkDeps, admin.orgId, body);
     return reply(c, await deps.savedQueries.create(admin.orgId, body), 201);
   });
@@ -100,7 +100,7 @@ export function savedQueryRoutes(deps: SavedQueryRouteDeps): Hono<AdminEnv> {
     // An unknown id (or another organisation's) answers 404 whatever the body says.
     await deps.savedQueries.get(admin.orgId, id);
     const expected = versioning.expected(c);
-    const body = await jsonBody(c.req.raw, savedQueryDefinitionSchema);
+    const body = await replaceSaved.body(c);
     await checkSavedQuery(checkDeps, admin.orgId, body);
     return reply(c, await deps.savedQueries.update(admin.orgId, id, body, expected));
   });
@@ -116,7 +116,7 @@ export function savedQueryRoutes(deps: SavedQueryRouteDeps): Hono<AdminEnv> {
     const admin = c.get('admin');
     requirePermission(admin, 'db:query');
     const savedQuery = await deps.savedQueries.get(admin.orgId, idParam(c.req.param('id')));
-    const body = await jsonBody(c.req.raw, runBody);
+    const body = await runSaved.body(c);
     const result = await runSavedQuery(deps.engine, {
       orgId: admin.orgId,
       savedQuery,

@@ -12,19 +12,20 @@ import { z } from 'zod';
 import type { AdminEnv } from '../../auth/admin-auth.ts';
 import { requirePermission, type Permission } from '../../auth/permissions.ts';
 import { InsightError } from '../../errors/insight-error.ts';
-import { describeRoute, type HttpMethod } from '../../ops/openapi.ts';
+import type { HttpMethod } from '../../ops/openapi.ts';
 import type { ShareLevel, StoreSchema, StoryRow } from '../../store/store-schema.ts';
 import { createStoryAccess } from '../../stories/story-access.ts';
 import { createStoryAuthoring } from '../../stories/story-authoring.ts';
-import { cardDefinitionSchema, filterDefinitionSchema, storyDefinitionSchema } from '../../stories/story-definition.ts';
+import { cardFieldsSchema, checkCard, filterDefinitionSchema, storyDefinitionSchema, type StoryDefinition } from '../../stories/story-definition.ts';
 import type { DraftStory } from '../../stories/story-draft.ts';
 import type { DraftEdit } from '../../stories/story-edits.ts';
 import { addCard, addFilter, addPage, removeCard, removeFilter, removePage, reorderCards, reorderPages, updateCard, updateFilter, updatePage } from '../../stories/story-edits.ts';
 import type { StoryRepository } from '../../stories/story-repository.ts';
 import { createStoryShares, SHARE_LEVELS, type StoryShare } from '../../stories/story-shares.ts';
-import { jsonBody, queryParams, validationError } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp, idParam } from './admin-app.ts';
-import { ownRecord } from '../../schema/own-record.ts';
+import { byKey } from '../../schema/by-key.ts';
+import { patchOf } from '../../schema/patch-of.ts';
 import type { Versioning } from './versioning.ts';
 
 export interface StoryRouteDeps {
@@ -66,64 +67,30 @@ const pageBody = z
   .strict();
 const pagePatch = z.object({ key: z.string().max(100).optional(), title: z.string().max(1000).optional(), narrative: z.string().max(10_000).nullable().optional(), layout: z.string().max(20).optional() }).strict();
 const orderBody = z.object({ order: z.array(id).max(1000) }).strict();
-const cardBody = z.looseObject({ position });
-const cardPatch = z
-  .object({
-    key: z.unknown(),
-    type: z.unknown(),
-    title: z.unknown(),
-    description: z.unknown(),
-    query: z.unknown(),
-    visualization: z.unknown(),
-    options: z.unknown(),
-    drill: z.unknown(),
-    pageId: id.optional(),
-    position,
-  })
-  .partial()
-  .strict();
-const filterBody = z.looseObject({ position });
-const filterPatch = z
-  .object({ name: z.unknown(), label: z.unknown(), type: z.unknown(), dataset: z.unknown(), column: z.unknown(), default: z.unknown(), options: z.unknown(), position })
-  .partial()
-  .strict();
+/** A card as the stories-as-code card schema has it, its key made from the title when missing, plus where to insert it. */
+const cardBody = cardFieldsSchema.extend({ key: cardFieldsSchema.shape.key.optional(), position }).superRefine(checkCard);
+/** A card or filter patch: each member typed as in the definition; null clears an optional member. */
+const cardPatch = patchOf(cardFieldsSchema).extend({ pageId: id.optional(), position }).strict();
+const filterBody = filterDefinitionSchema.extend({ position });
+const filterPatch = patchOf(filterDefinitionSchema).extend({ position }).strict();
 const shareBody = z.object({ userId: id, level: z.enum(SHARE_LEVELS) }).strict();
 const exportQuery = z.object({ version: z.enum(['draft', 'published']).default('draft') }).strict();
+/** `{ title, … }` for an empty story, or a whole story definition (told apart by `pages`). */
+const createBody = byKey('pages', storyDefinitionSchema, newStoryBody);
 
 const S = '/api/stories';
-const ROUTES: Array<[HttpMethod, string, string, string, z.ZodType?, z.ZodType?]> = [
-  ['get', S, 'List stories: search `q` over title and slug, `collection` (an id or `root`), `status`, `limit` with `cursor` or `offset`; answers `{ items, total, nextCursor }`', 'datasource:read', undefined, listQuery],
-  ['post', S, 'Create a draft story from `{ title, slug?, description?, collectionId? }` (one empty page) or from a whole story definition', 'story:create', newStoryBody],
-  ['post', `${S}/import`, 'Stories as code: create or replace the story of the definition\'s slug, keeping ids by key (idempotent)', 'story:create', storyDefinitionSchema],
-  ['get', `${S}/:id`, 'The story with its draft pages, cards and filters (with ids)', 'datasource:read'],
-  ['patch', `${S}/:id`, 'Change title, description or collection', 'story:edit', storyPatch],
-  ['delete', `${S}/:id`, 'Delete the story (viewers lose it at once)', 'story:delete'],
-  ['post', `${S}/:id/duplicate`, 'A draft copy with new ids under a new slug', 'story:create', duplicateBody],
-  ['post', `${S}/:id/publish`, 'Make the draft the version viewers see (a new version unless unchanged); answers `version`, the published version, and the story\'s ETag', 'story:publish'],
-  ['post', `${S}/:id/unpublish`, 'Take the story away from viewers', 'story:publish'],
-  ['get', `${S}/:id/versions`, 'Published versions, newest first', 'datasource:read'],
-  ['get', `${S}/:id/export`, 'The story definition (`?version=published` for the version viewers see)', 'datasource:read', undefined, exportQuery],
-  ['post', `${S}/:id/pages`, 'Add a page (`position` to insert; key made from the title when missing)', 'story:edit', pageBody],
-  ['post', `${S}/:id/pages/reorder`, 'Order the pages: `{ order: [pageId…] }` listing each once', 'story:edit', orderBody],
-  ['patch', `${S}/:id/pages/:pageId`, 'Change a page', 'story:edit', pagePatch],
-  ['delete', `${S}/:id/pages/:pageId`, 'Delete a page and its cards (409 for the last page or a drill target)', 'story:edit'],
-  ['post', `${S}/:id/pages/:pageId/cards`, 'Add a card (the stories-as-code card schema, plus `position`)', 'story:edit', cardDefinitionSchema],
-  ['post', `${S}/:id/pages/:pageId/cards/reorder`, 'Order the cards of a page: `{ order: [cardId…] }`', 'story:edit', orderBody],
-  ['patch', `${S}/:id/cards/:cardId`, 'Change a card (null clears a member); `pageId` and `position` move it', 'story:edit', cardPatch],
-  ['delete', `${S}/:id/cards/:cardId`, 'Delete a card', 'story:edit'],
-  ['post', `${S}/:id/filters`, 'Add a story filter', 'story:edit', filterDefinitionSchema],
-  ['patch', `${S}/:id/filters/:filterId`, 'Change a story filter', 'story:edit', filterPatch],
-  ['delete', `${S}/:id/filters/:filterId`, 'Delete a story filter (409 when a drill sets it)', 'story:edit'],
-  ['get', `${S}/:id/shares`, 'Users the story is shared with', 'datasource:read'],
-  ['post', `${S}/:id/shares`, 'Share with a user of the organisation: `{ userId, level: view|edit|admin }`', 'share:grant', shareBody],
-  ['delete', `${S}/:id/shares/:userId`, 'Stop sharing with a user', 'share:grant'],
-];
 /** Routes that answer 201 with what they created. */
 const creates = (method: HttpMethod, path: string) => method === 'post' && (path === S || /\/(pages|cards|filters|duplicate)$/.test(path));
 /** Routes on one story's version: the story, its draft's pages, cards and filters, publishing (not versions, export, shares or copies). */
 const versioned = (path: string) => path.startsWith(`${S}/:id`) && !/\/(versions|export|shares|duplicate)(\/|$)/.test(path);
-for (const [method, path, summary, permission, body, query] of ROUTES) {
-  describeRoute({
+function storyRoute<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  method: HttpMethod,
+  path: string,
+  summary: string,
+  permission: Permission,
+  input: { body?: B; query?: Q } = {},
+) {
+  return defineRoute<B, Q>({
     method,
     path,
     summary,
@@ -131,11 +98,38 @@ for (const [method, path, summary, permission, body, query] of ROUTES) {
     auth: 'admin',
     permission,
     ...(creates(method, path) ? { status: 201 } : {}),
-    ...(body ? { body } : {}),
-    ...(query ? { query } : {}),
     ...(versioned(path) ? { versioned: true } : {}),
+    ...input,
   });
 }
+
+const route = {
+  list: storyRoute('get', S, 'List stories: search `q` over title and slug, `collection` (an id or `root`), `status`, `limit` with `cursor` or `offset`; answers `{ items, total, nextCursor }`', 'datasource:read', { query: listQuery }),
+  create: storyRoute('post', S, 'Create a draft story from `{ title, slug?, description?, collectionId? }` (one empty page) or from a whole story definition (with `pages`; `status: published` needs story:publish)', 'story:create', { body: createBody }),
+  import: storyRoute('post', `${S}/import`, "Stories as code: create or replace the story of the definition's slug, keeping ids by key (idempotent)", 'story:create', { body: storyDefinitionSchema }),
+  get: storyRoute('get', `${S}/:id`, 'The story with its draft pages, cards and filters (with ids)', 'datasource:read'),
+  update: storyRoute('patch', `${S}/:id`, 'Change title, description or collection', 'story:edit', { body: storyPatch }),
+  remove: storyRoute('delete', `${S}/:id`, 'Delete the story (viewers lose it at once)', 'story:delete'),
+  duplicate: storyRoute('post', `${S}/:id/duplicate`, 'A draft copy with new ids under a new slug', 'story:create', { body: duplicateBody }),
+  publish: storyRoute('post', `${S}/:id/publish`, "Make the draft the version viewers see (a new version unless unchanged); answers `version`, the published version, and the story's ETag", 'story:publish'),
+  unpublish: storyRoute('post', `${S}/:id/unpublish`, 'Take the story away from viewers', 'story:publish'),
+  versions: storyRoute('get', `${S}/:id/versions`, 'Published versions, newest first', 'datasource:read'),
+  export: storyRoute('get', `${S}/:id/export`, 'The story definition (`?version=published` for the version viewers see)', 'datasource:read', { query: exportQuery }),
+  addPage: storyRoute('post', `${S}/:id/pages`, 'Add a page (`position` to insert; key made from the title when missing)', 'story:edit', { body: pageBody }),
+  reorderPages: storyRoute('post', `${S}/:id/pages/reorder`, 'Order the pages: `{ order: [pageId…] }` listing each once', 'story:edit', { body: orderBody }),
+  updatePage: storyRoute('patch', `${S}/:id/pages/:pageId`, 'Change a page', 'story:edit', { body: pagePatch }),
+  removePage: storyRoute('delete', `${S}/:id/pages/:pageId`, 'Delete a page and its cards (409 for the last page or a drill target)', 'story:edit'),
+  addCard: storyRoute('post', `${S}/:id/pages/:pageId/cards`, 'Add a card (the stories-as-code card schema, `key` made from the title when missing, plus `position`)', 'story:edit', { body: cardBody }),
+  reorderCards: storyRoute('post', `${S}/:id/pages/:pageId/cards/reorder`, 'Order the cards of a page: `{ order: [cardId…] }`', 'story:edit', { body: orderBody }),
+  updateCard: storyRoute('patch', `${S}/:id/cards/:cardId`, 'Change a card (null clears a member; the result must be a valid card); `pageId` and `position` move it', 'story:edit', { body: cardPatch }),
+  removeCard: storyRoute('delete', `${S}/:id/cards/:cardId`, 'Delete a card', 'story:edit'),
+  addFilter: storyRoute('post', `${S}/:id/filters`, 'Add a story filter (`position` to insert)', 'story:edit', { body: filterBody }),
+  updateFilter: storyRoute('patch', `${S}/:id/filters/:filterId`, 'Change a story filter (null clears a member; the result must be a valid filter)', 'story:edit', { body: filterPatch }),
+  removeFilter: storyRoute('delete', `${S}/:id/filters/:filterId`, 'Delete a story filter (409 when a drill sets it)', 'story:edit'),
+  shares: storyRoute('get', `${S}/:id/shares`, 'Users the story is shared with', 'datasource:read'),
+  share: storyRoute('post', `${S}/:id/shares`, 'Share with a user of the organisation: `{ userId, level: view|edit|admin }`', 'share:grant', { body: shareBody }),
+  unshare: storyRoute('delete', `${S}/:id/shares/:userId`, 'Stop sharing with a user', 'share:grant'),
+};
 
 export function storySummary(row: StoryRow) {
   return {
@@ -206,19 +200,16 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
   }
 
   /** Importing or creating from a definition: publishing (or taking a published story away) needs story:publish too. */
-  async function importAs(c: Context<AdminEnv>, definition: unknown, options: { mustBeNew: boolean }) {
+  async function importAs(c: Context<AdminEnv>, definition: StoryDefinition, options: { mustBeNew: boolean }) {
     const admin = c.get('admin');
-    requirePermission(admin, 'story:create');
-    const parsed = storyDefinitionSchema.safeParse(definition);
-    if (!parsed.success) throw validationError(parsed.error, 'The story definition is not valid');
-    const existing = await deps.db.selectFrom('stories').select(['id', 'status']).where('org_id', '=', admin.orgId).where('slug', '=', parsed.data.slug).executeTakeFirst();
-    if (existing && options.mustBeNew) throw new InsightError('ERR_CONFLICT', `A story with the slug "${parsed.data.slug}" already exists`, { slug: parsed.data.slug });
+    const existing = await deps.db.selectFrom('stories').select(['id', 'status']).where('org_id', '=', admin.orgId).where('slug', '=', definition.slug).executeTakeFirst();
+    if (existing && options.mustBeNew) throw new InsightError('ERR_CONFLICT', `A story with the slug "${definition.slug}" already exists`, { slug: definition.slug });
     if (existing) await access.require(admin, existing.id, 'edit', 'story:edit');
-    if (parsed.data.status === 'published' || existing?.status === 'published') {
+    if (definition.status === 'published' || existing?.status === 'published') {
       if (existing) await access.require(admin, existing.id, 'admin', 'story:publish');
       else requirePermission(admin, 'story:publish');
     }
-    return deps.stories.importStory(admin.orgId, parsed.data, { actor: admin.keyId });
+    return deps.stories.importStory(admin.orgId, definition, { actor: admin.keyId });
   }
 
   async function detail(orgId: string, id: string) {
@@ -228,27 +219,25 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
 
   app.get('/', async (c) => {
     const admin = c.get('admin');
-    const page = await access.list(admin, queryParams(c.req.url, listQuery), (options) => authoring.list(admin.orgId, options));
+    const page = await access.list(admin, route.list.query(c), (options) => authoring.list(admin.orgId, options));
     return c.json({ items: page.items.map(storySummary), total: page.total, nextCursor: page.nextCursor });
   });
 
   app.post('/', async (c) => {
     const admin = c.get('admin');
-    const body = await jsonBody(c.req.raw, ownRecord(z.string(), z.unknown()));
+    requirePermission(admin, 'story:create');
+    const body = await route.create.body(c);
     if ('pages' in body) {
       const result = await importAs(c, body, { mustBeNew: true });
       return detailReply(c, result.id, 201);
     }
-    requirePermission(admin, 'story:create');
-    const parsed = newStoryBody.safeParse(body);
-    if (!parsed.success) throw validationError(parsed.error, 'The body is not valid');
-    const story = await authoring.create(admin.orgId, parsed.data);
+    const story = await authoring.create(admin.orgId, body);
     return detailReply(c, story.id, 201);
   });
 
   app.post('/import', async (c) => {
-    const body = await jsonBody(c.req.raw, z.unknown());
-    const result = await importAs(c, body, { mustBeNew: false });
+    requirePermission(c.get('admin'), 'story:create');
+    const result = await importAs(c, await route.import.body(c), { mustBeNew: false });
     return c.json(result, result.created ? 201 : 200);
   });
 
@@ -262,7 +251,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const patch = await jsonBody(c.req.raw, storyPatch);
+    const patch = await route.update.body(c);
     const story = await authoring.update(admin.orgId, id, patch, versioning.expected(c));
     return versioning.json(c, storySummary(story), story.version);
   });
@@ -280,7 +269,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'view', 'datasource:read');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const copy = await authoring.duplicate(admin.orgId, id, await jsonBody(c.req.raw, duplicateBody));
+    const copy = await authoring.duplicate(admin.orgId, id, await route.duplicate.body(c));
     return detailReply(c, copy.id, 201);
   });
 
@@ -309,7 +298,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
   app.get('/:id/export', async (c) => {
     const admin = c.get('admin');
     await allow(c, 'view', 'datasource:read');
-    const { version } = queryParams(c.req.url, exportQuery);
+    const { version } = route.export.query(c);
     return c.json(await deps.stories.exportStory(admin.orgId, storyId(c), { published: version === 'published' }));
   });
 
@@ -319,7 +308,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const body = await jsonBody(c.req.raw, pageBody);
+    const body = await route.addPage.body(c);
     const { draft, edit } = await editDraft(c, (d) => addPage(d, body));
     return c.json(pageView(draft, edit.id), 201);
   });
@@ -329,7 +318,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const { order } = await jsonBody(c.req.raw, orderBody);
+    const { order } = await route.reorderPages.body(c);
     const { draft } = await editDraft(c, (d) => reorderPages(d, order));
     return c.json({ pages: draft.pages.map((p) => ({ id: p.id, key: p.key, title: p.title })) });
   });
@@ -339,7 +328,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const body = await jsonBody(c.req.raw, pagePatch);
+    const body = await route.updatePage.body(c);
     const { draft, edit } = await editDraft(c, (d) => updatePage(d, param(c, 'pageId'), body));
     return c.json(pageView(draft, edit.id));
   });
@@ -357,7 +346,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const { position: at, ...card } = await jsonBody(c.req.raw, cardBody);
+    const { position: at, ...card } = await route.addCard.body(c);
     const { draft, edit } = await editDraft(c, (d) => addCard(d, param(c, 'pageId'), card, at));
     return c.json(cardView(draft, edit.id as string), 201);
   });
@@ -367,7 +356,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const { order } = await jsonBody(c.req.raw, orderBody);
+    const { order } = await route.reorderCards.body(c);
     const pageId = param(c, 'pageId');
     const { draft } = await editDraft(c, (d) => reorderCards(d, pageId, order));
     return c.json(pageView(draft, pageId));
@@ -378,7 +367,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const { pageId, position: at, ...patch } = await jsonBody(c.req.raw, cardPatch);
+    const { pageId, position: at, ...patch } = await route.updateCard.body(c);
     const { draft, edit } = await editDraft(c, (d) => updateCard(d, param(c, 'cardId'), patch, { pageId, position: at }));
     return c.json(cardView(draft, edit.id as string));
   });
@@ -396,7 +385,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const { position: at, ...filter } = await jsonBody(c.req.raw, filterBody);
+    const { position: at, ...filter } = await route.addFilter.body(c);
     const { draft, edit } = await editDraft(c, (d) => addFilter(d, filter, at));
     return c.json(filterView(draft, edit.id), 201);
   });
@@ -406,7 +395,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'edit', 'story:edit');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const { position: at, ...patch } = await jsonBody(c.req.raw, filterPatch);
+    const { position: at, ...patch } = await route.updateFilter.body(c);
     const { draft, edit } = await editDraft(c, (d) => updateFilter(d, param(c, 'filterId'), patch, at));
     return c.json(filterView(draft, edit.id));
   });
@@ -430,7 +419,7 @@ export function storyRoutes(deps: StoryRouteDeps): Hono<AdminEnv> {
     await allow(c, 'admin', 'share:grant');
     const id = storyId(c);
     await authoring.get(admin.orgId, id);
-    const body = await jsonBody(c.req.raw, shareBody);
+    const body = await route.share.body(c);
     const { share, created } = await shares.grant(admin.orgId, id, { ...body, grantedBy: admin.keyId });
     return c.json(shareView(share), created ? 201 : 200);
   });

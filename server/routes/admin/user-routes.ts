@@ -11,7 +11,7 @@ import { requireGrantable, requirePermission } from '../../auth/permissions.ts';
 import { InsightError } from '../../errors/insight-error.ts';
 import type { Identity } from '../../identity/identity.ts';
 import { emailSchema, passwordSchema, userNameSchema, type UserView } from '../../identity/user-repository.ts';
-import { jsonBody } from '../json-body.ts';
+import { defineRoute } from '../define-route.ts';
 import { adminApp, auditBefore, idParam } from './admin-app.ts';
 import { describeRoute } from '../../ops/openapi.ts';
 
@@ -29,10 +29,10 @@ const updateBody = z
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
 
 describeRoute({ method: 'get', path: '/api/users', summary: 'Users of the organisation', tags: ['users'], auth: 'admin', permission: 'user:read' });
-describeRoute({ method: 'post', path: '/api/users', summary: 'Add a user with a role', tags: ['users'], auth: 'admin', permission: 'user:write', body: createBody, status: 201 });
-describeRoute({ method: 'post', path: '/api/users/invitations', summary: 'Invite a user with a role: the user without a password, and a one-time `invitationToken` for POST /api/auth/accept-invitation', tags: ['users'], auth: 'admin', permission: 'user:write', body: inviteBody, status: 201, errors: ['ERR_CONFLICT'] });
+const createUser = defineRoute({ method: 'post', path: '/api/users', summary: 'Add a user with a role', tags: ['users'], auth: 'admin', permission: 'user:write', body: createBody, status: 201 });
+const inviteUser = defineRoute({ method: 'post', path: '/api/users/invitations', summary: 'Invite a user with a role: the user without a password, and a one-time `invitationToken` for POST /api/auth/accept-invitation', tags: ['users'], auth: 'admin', permission: 'user:write', body: inviteBody, status: 201, errors: ['ERR_CONFLICT'] });
 describeRoute({ method: 'get', path: '/api/users/:id', summary: 'One user', tags: ['users'], auth: 'admin', permission: 'user:read' });
-describeRoute({ method: 'patch', path: '/api/users/:id', summary: 'Change name, role or password (ends the user sessions)', tags: ['users'], auth: 'admin', permission: 'user:write', body: updateBody });
+const updateUser = defineRoute({ method: 'patch', path: '/api/users/:id', summary: 'Change name, role or password (ends the user sessions)', tags: ['users'], auth: 'admin', permission: 'user:write', body: updateBody });
 describeRoute({ method: 'delete', path: '/api/users/:id', summary: 'Delete a user and end their sessions', tags: ['users'], auth: 'admin', permission: 'user:delete' });
 
 export function userRoutes(deps: UserRouteDeps): Hono<AdminEnv> {
@@ -57,19 +57,19 @@ export function userRoutes(deps: UserRouteDeps): Hono<AdminEnv> {
   });
 
   /** Adds the user of the body, in a role the caller may grant (with a password, or invited without one). */
-  async function addUser(c: Context<AdminEnv>, schema: typeof createBody | typeof inviteBody): Promise<UserView> {
+  async function addUser(c: Context<AdminEnv>, route: typeof createUser | typeof inviteUser): Promise<UserView> {
     const admin = c.get('admin');
     requirePermission(admin, 'user:write');
-    const body = await jsonBody(c.req.raw, schema);
+    const body = await route.body(c);
     const role = await roles.resolve(admin.orgId, body.role);
     requireGrantable(admin, role.permissions);
     return users.create(admin.orgId, { ...body, role: role.ref });
   }
 
-  app.post('/', async (c) => c.json(await addUser(c, createBody), 201));
+  app.post('/', async (c) => c.json(await addUser(c, createUser), 201));
 
   app.post('/invitations', async (c) => {
-    const user = await addUser(c, inviteBody);
+    const user = await addUser(c, inviteUser);
     const { token, expiresAt } = invitations.issue({ userId: user.id, orgId: c.get('admin').orgId });
     // The token is shown once, here; the audit trail redacts it.
     return c.json({ ...user, invitationToken: token, invitationExpiresAt: expiresAt }, 201);
@@ -85,7 +85,7 @@ export function userRoutes(deps: UserRouteDeps): Hono<AdminEnv> {
     const admin = c.get('admin');
     requirePermission(admin, 'user:write');
     const id = idParam(c.req.param('id'));
-    const body = await jsonBody(c.req.raw, updateBody);
+    const body = await updateUser.body(c);
     const user = await users.get(admin.orgId, id);
     auditBefore(c, user);
     await reachable(admin, user);
