@@ -339,7 +339,9 @@ export class InsightCard extends LitElement {
   }
 
   #drillHint(card: StoryCard): TemplateResult | typeof nothing {
-    if (!card.drill || (card.type !== 'chart' && card.type !== 'table') || this.#failed()) return nothing;
+    const value = this.#data.value;
+    // Nothing to choose on a card that failed or matched no rows.
+    if (!card.drill || (card.type !== 'chart' && card.type !== 'table') || this.#failed() || (value && isEmptyResult(value))) return nothing;
     const mark = card.type === 'table' ? 'row' : (MARK_NAMES[card.visualization?.chartType ?? ''] ?? 'mark');
     const target = this.drillTitle ? `open ${this.drillTitle}` : 'drill down';
     return html`<p part="drill-hint" class="drill-hint"><span aria-hidden="true">↳</span> Select a ${mark} to ${target}</p>`;
@@ -348,7 +350,8 @@ export class InsightCard extends LitElement {
   /** Download entries for this card: images of a drawn chart, and the rows when the token may export. */
   #menuItems(card: StoryCard): Array<{ key: string; label: string }> {
     const items: Array<{ key: string; label: string }> = [];
-    if (card.type === 'chart' && this.#data.value) items.push({ key: 'png', label: 'Download PNG' }, { key: 'svg', label: 'Download SVG' });
+    const value = this.#data.value;
+    if (card.type === 'chart' && value && !isEmptyResult(value)) items.push({ key: 'png', label: 'Download PNG' }, { key: 'svg', label: 'Download SVG' });
     if (card.type !== 'text' && this.exporter && this.permissions.includes('export')) {
       items.push({ key: 'csv', label: 'Download CSV' }, { key: 'xlsx', label: 'Download XLSX' });
     }

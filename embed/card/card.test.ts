@@ -234,7 +234,10 @@ describe('<insight-card> empty results', () => {
     expect(empty.textContent).to.contain('No data for these filters');
     const named = shadowAll(el, '.active-filters li').map((li) => li.textContent!.replace(/\s+/g, ' ').trim());
     expect(named).to.deep.equal(['Region: Nowhere', 'Customer: nobody at all']);
-    // No drill hint and no chart downloads without rows to drill into or draw.
+    // No drill hint and no chart images without rows to drill into or draw.
+    expect(chartCard.drill).to.not.equal(null);
+    expect(shadowAll(el, '[part="drill-hint"]')).to.have.length(0);
+    expect(shadowAll(el, '[part="menu-button"]')).to.have.length(0);
     shadow<HTMLButtonElement>(el, '[part="reset-filters-button"]').click();
     expect(resets).to.deep.equal([{ cardId: chartCard.id }]);
     await expect(el).to.be.accessible();
