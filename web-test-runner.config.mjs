@@ -6,6 +6,7 @@ import chromium from '@sparticuz/chromium';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { startBrowserTestServer } from './embed/testing/browser-test-server.ts';
+import { cpuThrottlePlugin } from './embed/testing/cpu-throttle-command.ts';
 
 const executablePath = process.env.CHROME_PATH || (await chromium.executablePath());
 const insight = await startBrowserTestServer();
@@ -29,6 +30,7 @@ export default {
   ],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
+    cpuThrottlePlugin(),
     {
       name: 'insight-test-server',
       // Tests ask this route for the server URL and a token per tenant/story.

@@ -29,6 +29,12 @@ export interface ResultColumn {
   type: ColumnType;
   label?: string;
   format?: string;
+  /**
+   * The aggregate a measure of a structured query was computed with; absent
+   * for dimensions and SQL results. Metric cards use it to show a count or sum
+   * of no rows as 0 and an average, minimum or maximum of no rows as no value.
+   */
+  aggregate?: 'sum' | 'avg' | 'count' | 'count_distinct' | 'min' | 'max';
 }
 
 export interface CardData {

@@ -87,8 +87,61 @@ export const cardStyles = [
     }
 
     .menu-button:disabled {
-      cursor: progress;
-      opacity: 0.6;
+      cursor: not-allowed;
+      opacity: 0.5;
+    }
+
+    .retry,
+    .empty .reset {
+      justify-self: start;
+      font: inherit;
+      font-size: 13px;
+      font-weight: 500;
+      color: var(--ie-text);
+      background: var(--ie-surface);
+      border: 1px solid var(--ie-border);
+      border-radius: 6px;
+      padding: 4px 12px;
+      cursor: pointer;
+    }
+
+    .retry:hover,
+    .empty .reset:hover {
+      background: var(--ie-subtle);
+    }
+
+    .retry:focus-visible,
+    .empty .reset:focus-visible {
+      outline: none;
+      border-color: var(--ie-accent);
+      box-shadow: var(--ie-focus-ring);
+    }
+
+    .empty {
+      display: grid;
+      gap: 8px;
+      justify-items: start;
+      padding: 16px 0;
+      color: var(--ie-muted);
+      font-size: 13px;
+    }
+
+    .empty strong {
+      color: var(--ie-text);
+      font-weight: 600;
+    }
+
+    .active-filters {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 4px 12px;
+      margin: 0;
+      padding: 0;
+      list-style: none;
+    }
+
+    .active-filters .filter-label {
+      font-weight: 500;
     }
 
     .menu {

@@ -3,9 +3,9 @@ import { sendKeys } from '@web/test-runner-commands';
 import { createInsightClient } from '../../sdk/client.ts';
 import type { StoryCard } from '../../sdk/protocol.ts';
 import type { InsightErrorDetail, InsightRenderDetail } from '../shared/events.ts';
-import { demoStory, shadow, shadowAll, testServer, testToken, until } from '../testing/fixtures.ts';
+import { demoStory, holdLongTimers, shadow, shadowAll, testOutageServer, testServer, testToken, until } from '../testing/fixtures.ts';
 import { createCardExporter } from '../shared/download.ts';
-import { cardFilters, type InsightCard } from './card.component.ts';
+import { cardFilters, metricValue, type InsightCard } from './card.component.ts';
 import './card.ts';
 
 async function renderCard(card: StoryCard, client: unknown, filters = {}) {
@@ -210,5 +210,149 @@ describe('<insight-card> downloads', () => {
     expect(lines[0]!.toLowerCase()).to.contain('region');
     expect(lines.slice(1).every((l) => l.includes('West'))).to.equal(true);
     expect(lines.length).to.equal(2);
+  });
+});
+
+describe('<insight-card> empty results', () => {
+  it('says "No data for these filters", naming them, instead of drawing empty axes; Reset asks for the defaults', async () => {
+    const { client, card, story } = await demoStory();
+    const chartCard = card('revenue-by-region');
+    const resets: unknown[] = [];
+    const renders: unknown[] = [];
+    const el = await fixture<InsightCard>(html`<insight-card
+      .card=${chartCard}
+      .client=${client}
+      .filters=${{ region: 'Nowhere', customer: 'nobody at all' }}
+      .storyFilters=${story.filters}
+      @insight-render=${(e: Event) => renders.push(e)}
+      @insight-filters-reset=${(e: CustomEvent) => resets.push(e.detail)}
+    ></insight-card>`);
+    await until(() => renders.length === 1, 'insight-render of the empty state');
+    expect(shadowAll(el, 'insight-chart')).to.have.length(0);
+    const empty = shadow(el, '[part="empty"]');
+    expect(empty.getAttribute('role')).to.equal('status');
+    expect(empty.textContent).to.contain('No data for these filters');
+    const named = shadowAll(el, '.active-filters li').map((li) => li.textContent!.replace(/\s+/g, ' ').trim());
+    expect(named).to.deep.equal(['Region: Nowhere', 'Customer: nobody at all']);
+    // No drill hint and no chart images without rows to drill into or draw.
+    expect(chartCard.drill).to.not.equal(null);
+    expect(shadowAll(el, '[part="drill-hint"]')).to.have.length(0);
+    expect(shadowAll(el, '[part="menu-button"]')).to.have.length(0);
+    shadow<HTMLButtonElement>(el, '[part="reset-filters-button"]').click();
+    expect(resets).to.deep.equal([{ cardId: chartCard.id }]);
+    await expect(el).to.be.accessible();
+  });
+
+  it('metrics of no rows agree: a count or sum of nothing is 0, an average of nothing has no value', async () => {
+    const { client, card } = await demoStory();
+    const filters = { region: 'Nowhere' };
+    const revenue = await renderCard(card('total-revenue'), client, filters);
+    const orders = await renderCard(card('order-count'), client, filters);
+    await until(() => revenue.renders.length === 1 && orders.renders.length === 1, 'both metrics');
+    expect(metricText(revenue.el)).to.equal('$0.00');
+    expect(metricText(orders.el)).to.equal('0');
+
+    const none = { rowCount: 1, truncated: false, fromCache: false, cacheAgeMs: 0, executionMs: 1 };
+    expect(metricValue({ ...none, columns: [{ name: 'n', type: 'number', aggregate: 'count' }], rows: [[0]] }).value).to.equal(0);
+    expect(metricValue({ ...none, columns: [{ name: 'r', type: 'number', aggregate: 'sum' }], rows: [[null]] }).value).to.equal(0);
+    expect(metricValue({ ...none, columns: [{ name: 'r', type: 'number', aggregate: 'sum' }], rows: [] }).value).to.equal(0);
+    expect(metricValue({ ...none, columns: [{ name: 'a', type: 'number', aggregate: 'avg' }], rows: [[null]] }).value).to.equal(null);
+    expect(metricValue({ ...none, columns: [{ name: 'm', type: 'number', aggregate: 'max' }], rows: [] }).value).to.equal(null);
+    // SQL cards carry no aggregate: what SQL answered stands.
+    expect(metricValue({ ...none, columns: [{ name: 'x', type: 'number' }], rows: [[null]] }).value).to.equal(null);
+  });
+});
+
+describe('<insight-card> failure and recovery', () => {
+  let timers: ReturnType<typeof holdLongTimers> | undefined;
+  afterEach(() => timers?.restore());
+
+  async function outageCard(mode: 'unavailable' | 'forbidden') {
+    const outage = await testOutageServer();
+    await outage.setOutage(mode);
+    const { card } = await demoStory();
+    const exportToken = await testToken({ permissions: 'view,export' });
+    const client = createInsightClient({ server: outage.server, token: exportToken });
+    // The backoff probe (2 s and more) is held until the test fires it; nothing waits on the clock.
+    timers = holdLongTimers(1_000);
+    const chartCard = card('revenue-by-region');
+    const { el, renders, errors } = await renderCard(chartCard, client);
+    el.permissions = ['view', 'export'];
+    el.exporter = createCardExporter(outage.server, () => exportToken);
+    return { outage, el, renders, errors, chartCard };
+  }
+
+  it('a card failed by a database outage shows Retry, disables downloads, probes with backoff and recovers', async () => {
+    const { outage, el, renders, errors } = await outageCard('unavailable');
+    try {
+      await until(() => errors.length === 1, 'insight-error');
+      expect(errors[0]!.code).to.equal('ERR_DATABASE_UNAVAILABLE');
+      await el.updateComplete;
+      expect(shadow(el, '[part="error"]').textContent).to.contain('ERR_DATABASE_UNAVAILABLE');
+      expect(shadow<HTMLButtonElement>(el, '[part="retry-button"]').textContent!.trim()).to.equal('Retry');
+      expect(shadow<HTMLButtonElement>(el, '[part="menu-button"]').disabled).to.equal(true);
+      expect(timers!.delays).to.have.length(1);
+      expect(timers!.delays[0]).to.be.within(1500, 2500);
+      await expect(el).to.be.accessible();
+
+      // Still down at the first probe: the next one waits twice as long.
+      expect(timers!.fire()).to.equal(1);
+      await until(() => errors.length === 2, 'the first probe failing');
+      await until(() => timers!.delays.length === 1, 'the second probe');
+      expect(timers!.delays[0]).to.be.within(3000, 5000);
+      expect(await outage.refused()).to.equal(2);
+
+      await outage.setOutage('up');
+      expect(timers!.fire()).to.equal(1);
+      await until(() => renders.length === 1, 'the card drawn after the server came back');
+      expect(shadowAll(el, '[part="error"]')).to.have.length(0);
+      expect(shadowAll(shadow(el, 'insight-chart'), 'svg .mark-rect path').length).to.be.greaterThan(0);
+      expect(shadow<HTMLButtonElement>(el, '[part="menu-button"]').disabled).to.equal(false);
+      // Success ends the probing.
+      expect(timers!.delays).to.deep.equal([]);
+    } finally {
+      await outage.setOutage('up');
+    }
+  });
+
+  it('tries again at once when the browser comes back online, and with the Retry button', async () => {
+    const { outage, el, renders, errors } = await outageCard('unavailable');
+    try {
+      await until(() => errors.length === 1, 'insight-error');
+      await el.updateComplete;
+      shadow<HTMLButtonElement>(el, '[part="retry-button"]').click();
+      await until(() => errors.length === 2, 'Retry failing while the server is down');
+      await outage.setOutage('up');
+      window.dispatchEvent(new Event('online'));
+      await until(() => renders.length === 1, 'the card drawn after going online');
+      expect(timers!.delays).to.deep.equal([]);
+    } finally {
+      await outage.setOutage('up');
+    }
+  });
+
+  it('does not probe after a 4xx (Retry still works), nor once the card left the page', async () => {
+    const { outage, el, renders, errors } = await outageCard('forbidden');
+    try {
+      await until(() => errors.length === 1, 'insight-error');
+      expect(errors[0]!.code).to.equal('ERR_FORBIDDEN');
+      await el.updateComplete;
+      expect(timers!.delays).to.deep.equal([]);
+      window.dispatchEvent(new Event('online'));
+      await el.updateComplete;
+      expect(await outage.refused()).to.equal(1);
+      await outage.setOutage('up');
+      shadow<HTMLButtonElement>(el, '[part="retry-button"]').click();
+      await until(() => renders.length === 1, 'the card drawn after Retry');
+
+      // A card that fails and leaves the page stops probing.
+      await outage.setOutage('unavailable');
+      await el.retry();
+      expect(timers!.delays).to.have.length(1);
+      el.remove();
+      expect(timers!.delays).to.deep.equal([]);
+    } finally {
+      await outage.setOutage('up');
+    }
   });
 });

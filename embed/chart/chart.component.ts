@@ -14,6 +14,9 @@ import { DEFAULT_CHART_THEME, toVegaLite, type ChartTheme } from './to-vega-lite
  * @summary A chart of a card's data, drawn by Vega-Lite from the card's chart
  * shorthand. vega-embed loads lazily with the first chart on the page.
  *
+ * Data without rows draws no axes: the chart says "No data to chart" instead
+ * (and still fires `insight-render`).
+ *
  * The chart is an image (`role="img"`) named by a summary of what it plots,
  * followed by a table of the same rows: visually hidden but read by screen
  * readers, shown by the "Show data" button. With `drill` set, marks and the
@@ -27,6 +30,7 @@ import { DEFAULT_CHART_THEME, toVegaLite, type ChartTheme } from './to-vega-lite
  * @csspart canvas - The element vega draws the SVG into (`role="img"`).
  * @csspart data-toggle - The "Show data" button.
  * @csspart data-table - The table alternative of the chart.
+ * @csspart empty - "No data to chart", shown instead of axes when the data has no rows.
  *
  * @cssproperty --insight-chart-palette-1 - First series colour (and 2 to 6 for the others).
  * @cssproperty --insight-color-text-muted - Axis labels and titles.
@@ -54,7 +58,10 @@ export class InsightChart extends LitElement {
   declare label: string;
   /** Card id reported in `insight-render` and `insight-error`. */
   declare cardId: string;
-  /** Plot height in pixels; the width follows the container. */
+  /**
+   * Plot height in pixels. The width always follows the container (a ResizeObserver):
+   * a chart mounted hidden draws once it is shown, and redraws when its container resizes.
+   */
   declare height: number;
   /** Where a click on a mark leads; marks and data-table rows become choosable. */
   declare drill: DrillTarget | null;
@@ -87,9 +94,9 @@ export class InsightChart extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // Back on the page after a move: the view was finalized on the way out.
-    if (this.hasUpdated && !this.#result) void this.#paint();
+    // Back on the page after a move: the view was finalized on the way out; it draws once the observer reports a width.
     this.#observeSize();
+    if (this.hasUpdated && !this.#result) void this.#paint();
   }
 
   override disconnectedCallback(): void {
@@ -98,6 +105,9 @@ export class InsightChart extends LitElement {
     this.#finalize();
     this.#resizeObserver?.disconnect();
     this.#resizeObserver = undefined;
+    // Back on the page, the observer's first report decides the width again.
+    this.#observedWidth = 0;
+    this.#paintWhenSized = false;
     cancelAnimationFrame(this.#resizeFrame);
   }
 
@@ -152,24 +162,31 @@ export class InsightChart extends LitElement {
     this.#result = undefined;
   }
 
+  /**
+   * The chart's width comes from a ResizeObserver on its container and from
+   * nothing else: a paint waits for the first report of a width above zero
+   * (a card mounted hidden, in a collapsed tab or in an iframe not laid out
+   * yet), and every later report resizes the view, also one that arrives
+   * while vega is still drawing.
+   */
   #observeSize(): void {
     const chart = this.renderRoot.querySelector<HTMLElement>('.chart');
     if (!chart || this.#resizeObserver || typeof ResizeObserver === 'undefined') return;
     this.#resizeObserver = new ResizeObserver((entries) => {
-      const width = Math.round(entries[0]?.contentRect.width ?? 0);
+      const width = Math.floor(entries[0]?.contentRect.width ?? 0);
       if (width === this.#observedWidth) return;
       this.#observedWidth = width;
       // Next frame: resizing the view inside the observer callback would re-trigger it.
       cancelAnimationFrame(this.#resizeFrame);
       this.#resizeFrame = requestAnimationFrame(() => {
-        if (this.#paintWhenSized && width > 0) void this.#paint();
+        if (this.#paintWhenSized && this.#observedWidth > 0) void this.#paint();
         else this.#syncWidth();
       });
     });
     this.#resizeObserver.observe(chart);
   }
 
-  /** Gives the view the width last observed (also after a paint that started while the card was being laid out). */
+  /** Gives the view the width last observed (also after a paint that started at another width). */
   #syncWidth(): void {
     const view = this.#result?.view;
     const width = this.#observedWidth;
@@ -203,9 +220,16 @@ export class InsightChart extends LitElement {
     const { data, visualization } = this;
     // vega marks its container as a graphics document; the image role and summary sit one level up.
     const canvas = this.renderRoot.querySelector<HTMLElement>('.vega');
-    // The width is measured here rather than by vega, so a chart drawn while its card is being laid out never sticks at zero.
-    const width = Math.round(this.renderRoot.querySelector<HTMLElement>('.chart')?.getBoundingClientRect().width ?? 0);
+    // Never drawn at width 0 (vega would keep it) nor from an empty dataset (bare axes, an "Infinite extent").
+    const width = this.#observedWidth;
     this.#paintWhenSized = width === 0;
+    if (data && data.rows.length === 0 && this.isConnected) {
+      // Nothing to draw: the "No data" message is the painted state.
+      canvas?.replaceChildren();
+      this.failure = '';
+      emit(this, 'insight-render', { cardId: this.cardId });
+      return;
+    }
     if (!data || !visualization || !canvas || !this.isConnected || width === 0) return;
     try {
       const theme = this.#readTheme();
@@ -225,7 +249,8 @@ export class InsightChart extends LitElement {
       }
       this.#result = result;
       this.#appliedWidth = width;
-      this.#observedWidth = width;
+      // The container may have changed size while vega drew.
+      this.#syncWidth();
       result.view.addEventListener('click', (_event, item) => {
         const datum = (item as { datum?: unknown } | null | undefined)?.datum;
         if (datum && typeof datum === 'object') this.#drillTo(datum as Record<string, unknown>);
@@ -261,14 +286,17 @@ export class InsightChart extends LitElement {
   override render() {
     const data = this.data;
     const drill = this.drill;
+    const empty = data !== null && data.rows.length === 0;
     const summary = data && this.visualization ? describeChart(this.visualization, data, this.label) : this.label || 'Chart';
     return html`
       <div part="chart" class=${drill ? 'chart drillable' : 'chart'} style=${`--ie-chart-height: ${this.height}px`}>
         <span class="probe" aria-hidden="true"></span>
         <span class="watch" aria-hidden="true" @transitionend=${this.#onThemeChange}></span>
-        <div part="canvas" class="canvas" role="img" aria-label=${summary}><div class="vega" aria-hidden="true"></div></div>
+        <div part="canvas" class="canvas" role="img" aria-label=${summary} ?hidden=${empty}><div class="vega" aria-hidden="true"></div></div>
         ${this.failure
           ? html`<div class="error" role="alert"><strong>This chart could not be drawn</strong><span>${this.failure}</span></div>`
+          : empty
+            ? html`<p part="empty" class="empty">No data to chart</p>`
           : this.painted
             ? nothing
             : html`<div class="placeholder skeleton" aria-hidden="true"></div>`}

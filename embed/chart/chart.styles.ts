@@ -33,6 +33,18 @@ export const chartStyles = [
       cursor: pointer;
     }
 
+    .canvas[hidden] {
+      display: none;
+    }
+
+    .empty {
+      margin: 0;
+      padding: 24px 8px;
+      text-align: center;
+      color: var(--ie-muted);
+      font-size: 13px;
+    }
+
     .placeholder {
       height: var(--ie-chart-height, 240px);
     }

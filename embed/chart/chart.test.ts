@@ -1,5 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import type { CardData, ChartShorthand } from '../../sdk/protocol.ts';
 import { demoStory, shadow, shadowAll, until } from '../testing/fixtures.ts';
 import type { InsightChart } from './chart.component.ts';
@@ -140,18 +140,19 @@ describe('toVegaLite', () => {
   });
 });
 
+/** The demo story's revenue-by-category card: real rows and its chart shorthand. */
+async function categoryData() {
+  const { client, card } = await demoStory();
+  const c = card('revenue-by-category');
+  return { data: await client.cardData(c.id), visualization: c.visualization as ChartShorthand };
+}
+
 /** Resolves once the chart has drawn (the event may already have fired while the fixture settled). */
 function rendered(el: InsightChart): Promise<unknown> {
   return el.view ? Promise.resolve() : oneEvent(el, 'insight-render');
 }
 
 describe('<insight-chart>', () => {
-  async function categoryData() {
-    const { client, card } = await demoStory();
-    const c = card('revenue-by-category');
-    return { data: await client.cardData(c.id), visualization: c.visualization as ChartShorthand };
-  }
-
   it('lazily renders an SVG with one mark per row and fires insight-render', async () => {
     const { data: real, visualization } = await categoryData();
     const events: unknown[] = [];
@@ -300,5 +301,100 @@ describe('<insight-chart> theming', () => {
     await until(() => el.shadowRoot!.querySelector('.mark-rect path')?.getAttribute('fill') === 'rgb(255, 0, 0)', 'red bars');
     wrapper.style.setProperty('--insight-chart-palette-1', 'rgb(0, 0, 255)');
     await until(() => el.shadowRoot!.querySelector('.mark-rect path')?.getAttribute('fill') === 'rgb(0, 0, 255)', 'blue bars');
+  });
+});
+
+/** Lets the browser lay out and run observers for `count` frames (no assertion depends on how long that takes). */
+async function frames(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((r) => requestAnimationFrame(() => r(undefined)));
+}
+
+/** Width of the drawn SVG, 0 before the chart has drawn. */
+function svgWidth(el: InsightChart): number {
+  return el.shadowRoot?.querySelector('[part="canvas"] svg')?.getBoundingClientRect().width ?? 0;
+}
+
+/** The chart has drawn and its SVG spans its container (to the pixel). */
+function fitsContainer(el: InsightChart): boolean {
+  const width = el.getBoundingClientRect().width;
+  return !!el.view && width > 0 && Math.abs(svgWidth(el) - width) <= 1;
+}
+
+describe('<insight-chart> layout', () => {
+  it('mounted hidden, draws nothing at width 0 and draws at the container width once shown', async () => {
+    const { data: real, visualization } = await categoryData();
+    const renders: unknown[] = [];
+    const wrapper = await fixture<HTMLDivElement>(html`<div style="display: none; width: 480px">
+      <insight-chart .visualization=${visualization} .data=${real} @insight-render=${(e: Event) => renders.push(e)}></insight-chart>
+    </div>`);
+    const el = wrapper.querySelector('insight-chart')!;
+    await el.updateComplete;
+    // The observer has reported the hidden size by now; the chart waits for a width.
+    await frames(3);
+    expect(el.view).to.equal(undefined);
+    expect(renders).to.have.length(0);
+    expect(shadowAll(el, '[part="canvas"] svg')).to.have.length(0);
+
+    wrapper.style.display = 'block';
+    await until(() => fitsContainer(el), 'a chart as wide as its container');
+    expect(svgWidth(el)).to.be.within(479, 481);
+    expect(renders).to.have.length(1);
+  });
+
+  it('follows its container when it resizes, and when it was sized again while vega was still drawing', async () => {
+    const { data: real, visualization } = await categoryData();
+    const wrapper = await fixture<HTMLDivElement>(html`<div style="width: 120px"><insight-chart .visualization=${visualization} .data=${real}></insight-chart></div>`);
+    const el = wrapper.querySelector('insight-chart')!;
+    await el.updateComplete;
+    // A late layout: the paint starts at the first width reported, then the card gets its real width.
+    await frames(1);
+    wrapper.style.width = '560px';
+    await until(() => fitsContainer(el) && svgWidth(el) > 500, 'a chart at the width laid out late');
+    const view = el.view;
+
+    wrapper.style.width = '320px';
+    await until(() => fitsContainer(el) && svgWidth(el) < 330, 'a chart that narrowed with its container');
+    // Resized in place, not drawn again.
+    expect(el.view).to.equal(view);
+  });
+
+  it('on a slow CPU, charts laid out again while vega draws them, or mounted hidden, all end at their container width', async () => {
+    const { data: real, visualization } = await categoryData();
+    await executeServerCommand('insight-cpu-throttle', { rate: 6 });
+    try {
+      // A filters page on a phone: the grid starts in two narrow columns and settles into one while the charts draw.
+      const wrapper = await fixture<HTMLDivElement>(html`<div style="display: grid; grid-template-columns: 1fr 1fr; gap: 8px; width: 200px">
+        ${[0, 1, 2].map(() => html`<insight-chart .visualization=${visualization} .data=${real}></insight-chart>`)}
+        <div style="display: none" class="tab"><insight-chart .visualization=${visualization} .data=${real}></insight-chart></div>
+      </div>`);
+      wrapper.style.width = '390px';
+      wrapper.style.gridTemplateColumns = '1fr';
+      const tab = wrapper.querySelector<HTMLElement>('.tab')!;
+      tab.style.display = 'block';
+      const charts = [...wrapper.querySelectorAll('insight-chart')];
+      await until(() => charts.every((c) => fitsContainer(c)), 'every chart as wide as its container');
+      for (const chart of charts) expect(svgWidth(chart)).to.be.within(389, 391);
+    } finally {
+      await executeServerCommand('insight-cpu-throttle', { rate: 1 });
+    }
+  });
+
+  it('draws no axes for data without rows', async () => {
+    const { data: real, visualization } = await categoryData();
+    const renders: unknown[] = [];
+    const el = await fixture<InsightChart>(
+      html`<insight-chart .visualization=${visualization} .data=${{ ...real, rows: [], rowCount: 0 }} @insight-render=${(e: Event) => renders.push(e)}></insight-chart>`,
+    );
+    await until(() => renders.length === 1, 'insight-render of the empty chart');
+    expect(shadow(el, '[part="empty"]').textContent).to.contain('No data');
+    expect(shadowAll(el, '[part="canvas"] svg')).to.have.length(0);
+    expect(el.view).to.equal(undefined);
+    // New rows draw the chart; none again clears it.
+    el.data = real;
+    await until(() => !!el.view, 'a chart of the new rows');
+    el.data = { ...real, rows: [], rowCount: 0 };
+    await until(() => renders.length === 3, 'insight-render of the empty chart again');
+    expect(shadowAll(el, '[part="canvas"] svg')).to.have.length(0);
+    await expect(el).to.be.accessible();
   });
 });

@@ -59,21 +59,22 @@ export function coerceDrillValue(filter: Pick<StoryFilter, 'type'> | undefined, 
   }
 }
 
+/** Short text of one filter value: "West", "East, West", "last 30 days", "2025-01-01 – 2025-03-31"; '' when it sets nothing. */
+export function describeFilterValue(v: FilterValue | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.join(', ');
+  if (typeof v === 'object') {
+    const r = v as Record<string, unknown>;
+    if (typeof r['preset'] === 'string') return r['preset'].replace(/_/g, ' ');
+    const a = r['from'] ?? r['min'];
+    const b = r['to'] ?? r['max'];
+    if ((a === undefined || a === null || a === '') && (b === undefined || b === null || b === '')) return '';
+    return a === b ? String(a ?? '') : `${String(a ?? '…')} – ${String(b ?? '…')}`;
+  }
+  return String(v);
+}
+
 /** Short text of the filters a drill applies, for hints and the breadcrumb: "West", "West · 2025-03-01". */
 export function describeDrill(filters: FilterValues): string {
-  return Object.values(filters)
-    .map((v) => {
-      if (v === null) return '';
-      if (Array.isArray(v)) return v.join(', ');
-      if (typeof v === 'object') {
-        const r = v as Record<string, unknown>;
-        if (typeof r['preset'] === 'string') return r['preset'].replace(/_/g, ' ');
-        const a = r['from'] ?? r['min'];
-        const b = r['to'] ?? r['max'];
-        return a === b ? String(a ?? '') : `${String(a ?? '…')} – ${String(b ?? '…')}`;
-      }
-      return String(v);
-    })
-    .filter(Boolean)
-    .join(' · ');
+  return Object.values(filters).map(describeFilterValue).filter(Boolean).join(' · ');
 }

@@ -69,6 +69,11 @@ export interface InsightStateChangeDetail {
   state: StoryState;
 }
 
+/** `insight-filters-reset`: the user asked, from a card whose filters matched no rows, for the default filters back. */
+export interface InsightFiltersResetDetail {
+  cardId: string;
+}
+
 export interface InsightEventMap {
   'insight-drill': CustomEvent<InsightDrillDetail>;
   'insight-page-change': CustomEvent<InsightPageChangeDetail>;
@@ -79,6 +84,7 @@ export interface InsightEventMap {
   'insight-error': CustomEvent<InsightErrorDetail>;
   'insight-token-expiring': CustomEvent<InsightTokenExpiringDetail>;
   'insight-ask': CustomEvent<InsightAskDetail>;
+  'insight-filters-reset': CustomEvent<InsightFiltersResetDetail>;
 }
 
 declare global {

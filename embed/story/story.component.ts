@@ -37,6 +37,9 @@ const CARD_PARTS = [
   'card-description',
   'card-body',
   'error: card-error',
+  'retry-button',
+  'empty: card-empty',
+  'reset-filters-button',
   'chart',
   'canvas',
   'data-toggle',
@@ -79,7 +82,7 @@ class StoryMismatchError extends Error {
  *
  * @event insight-ready - The story loaded. Detail: `{ storyId, pages: [{ key, title }] }`.
  * @event insight-render - A card finished painting. Detail: `{ cardId }`.
- * @event insight-filter-change - The user changed a filter (filter bar, drill or Back). Detail: `{ filters }`. Not fired by `setState()` or `filters`.
+ * @event insight-filter-change - The user changed a filter (filter bar, drill, Back, or "Reset filters" on a card that matched no rows). Detail: `{ filters }`. Not fired by `setState()` or `filters`.
  * @event insight-page-change - The user opened another page. Detail: `{ page, previousPage, cause: 'tab' | 'drill' | 'back' }`. Not fired by `setState()`.
  * @event insight-drill - The user chose a mark or row of a drillable card. Detail: `{ cardId, page, filters, datum }`. Cancel it (`preventDefault()`) to stay on the page.
  * @event insight-state-change - After any user change of page, filters or drill trail. Detail: `{ state }` (for `toUrlParam`). Not fired by `setState()`.
@@ -103,6 +106,7 @@ class StoryMismatchError extends Error {
  * @csspart ask - The `<insight-ask>` question box, shown when the token grants `ask`.
  * @csspart grid - The grid of cards.
  * @csspart card, card-header, card-title, card-description, card-body, card-error - Re-exported from each card.
+ * @csspart retry-button, card-empty, reset-filters-button - Re-exported from each card: Retry on a failed card, the "No data for these filters" message and its Reset.
  * @csspart drill-hint, menu-button, menu, menu-item, text - Re-exported from each card.
  * @csspart chart, canvas, data-toggle, data-table, metric, metric-label, metric-value, metric-delta, sparkline, table, caption, header-cell, sort-button, cell, pager, pager-button - Re-exported card content.
  * @csspart error - The message shown when the story cannot load.
@@ -450,6 +454,13 @@ export class InsightStory extends LitElement {
     emit(this, 'insight-state-change', { state: this.getState() });
   }
 
+  /** A card whose filters matched no rows asked for the defaults back: the filter bar's Reset, from the card. */
+  #onFiltersReset(): void {
+    if (Object.keys(this.filters).length === 0) return;
+    this.filters = {};
+    this.#userChanged(null, true);
+  }
+
   #renderBreadcrumb(story: StoryView, page: StoryPage | undefined) {
     if (this.trail.length === 0 || !page) return nothing;
     const title = (key: string) => story.pages.find((p) => p.key === key)?.title ?? key;
@@ -550,7 +561,7 @@ export class InsightStory extends LitElement {
               aria-label=${tabs ? nothing : page.title}
             >
               ${page.narrative ? html`<p part="narrative" class="narrative">${page.narrative}</p>` : nothing}
-              <div part="grid" class="grid layout-${page.layout}" @insight-drill=${this.#onDrill}>
+              <div part="grid" class="grid layout-${page.layout}" @insight-drill=${this.#onDrill} @insight-filters-reset=${this.#onFiltersReset}>
                 ${repeat(
                   page.cards,
                   (card) => card.id,
@@ -561,6 +572,7 @@ export class InsightStory extends LitElement {
                       .card=${card}
                       .client=${this._client}
                       .filters=${this.filters}
+                      .storyFilters=${story.filters}
                       .permissions=${story.permissions}
                       .exporter=${this.#exporter}
                       .drillTitle=${card.drill ? (story.pages.find((p) => p.key === card.drill?.page)?.title ?? '') : ''}

@@ -406,3 +406,20 @@ describe('<insight-story>', () => {
     }
   });
 });
+
+describe('<insight-story> empty results', () => {
+  it('a card whose filters match no rows names them; its Reset puts every filter back to its default', async () => {
+    const { el, log } = await renderStory();
+    el.filters = { region: 'Nowhere' };
+    const chartCard = card(el, 'revenue-by-month');
+    await until(() => !!chartCard.shadowRoot?.querySelector('[part="empty"]'), 'the empty state');
+    expect(chartCard.shadowRoot!.querySelector('.active-filters')!.textContent!.replace(/\s+/g, ' ')).to.contain('Region: Nowhere');
+    // The metric next to it agrees: no revenue.
+    await until(() => metric(el) === '$0.00', 'a revenue of $0.00');
+    shadow<HTMLButtonElement>(chartCard, '[part="reset-filters-button"]').click();
+    expect(el.filters).to.deep.equal({});
+    expect(log.filter.at(-1)).to.deep.equal({ filters: {} });
+    await until(() => !!chartCard.shadowRoot?.querySelector('insight-chart')?.view, 'the chart drawn with the default filters');
+    expect(el.getState().filters).to.deep.equal({});
+  });
+});

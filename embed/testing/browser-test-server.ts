@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
 import { SignJWT } from 'jose';
 import { createTestServer, TEST_EMBED_SECRET, type TestServer } from '../../server/testing/test-services.ts';
+import { startOutageProxy } from './outage-proxy.ts';
 import { startTestModelServer } from './test-model-server.ts';
 
 /** A correctly signed token that expired two minutes ago (past the server's clock tolerance). */
@@ -44,8 +45,10 @@ export async function startBrowserTestServer() {
   });
   const aiAddress = aiServer.address();
   const aiUrl = `http://127.0.0.1:${typeof aiAddress === 'object' && aiAddress ? aiAddress.port : 0}`;
+  // The same server behind a proxy that tests take down and bring back (see outage-proxy.ts).
+  const outage = await startOutageProxy(url);
   return {
-    describe: () => ({ server: url, aiServer: aiUrl }),
+    describe: () => ({ server: url, aiServer: aiUrl, outageServer: outage.url }),
     /** `tenant` (default 1), `story` (default retail-overview), `expiresIn` seconds, `expired=true`. */
     token: (query: Record<string, string>) =>
       query['expired'] === 'true'
@@ -57,6 +60,7 @@ export async function startBrowserTestServer() {
             ...(query['permissions'] ? { permissions: query['permissions'].split(',') as never } : {}),
           }),
     async close() {
+      await outage.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await test.close();
       await new Promise<void>((resolve) => aiServer.close(() => resolve()));

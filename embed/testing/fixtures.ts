@@ -10,6 +10,21 @@ export async function testAiServer(): Promise<string> {
   return ((await res.json()) as { aiServer: string }).aiServer;
 }
 
+/**
+ * The test server behind a proxy a test can take down: `setOutage('unavailable')`
+ * answers card data with 503 ERR_DATABASE_UNAVAILABLE, `'forbidden'` with 403,
+ * `'up'` forwards again. Resolves with how many card data requests it refused.
+ */
+export async function testOutageServer(): Promise<{ server: string; setOutage(mode: 'up' | 'unavailable' | 'forbidden'): Promise<void>; refused(): Promise<number> }> {
+  const res = await fetch('/__insight/config');
+  const server = ((await res.json()) as { outageServer: string }).outageServer;
+  return {
+    server,
+    setOutage: async (mode) => void (await fetch(`${server}/__outage/${mode}`, { method: 'POST' })),
+    refused: async () => ((await (await fetch(`${server}/__outage`)).json()) as { failed: number }).failed,
+  };
+}
+
 /** A real token from the test server; `expired: true` gives one that expired two minutes ago. */
 export async function testToken(
   options: { tenant?: number | 'none'; story?: string; expiresIn?: number; permissions?: string; expired?: boolean } = {},

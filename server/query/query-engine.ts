@@ -97,7 +97,7 @@ export function resultBody(result: EngineResult): Uint8Array<ArrayBuffer> {
 
 function describeColumns(columns: ColumnInfo[], query: StructuredQuery, datasetColumns: DatasetColumn[]) {
   const meta = new Map(datasetColumns.map((c) => [c.name, c]));
-  const described = new Map<string, { label?: string; format?: string }>();
+  const described = new Map<string, { label?: string; format?: string; aggregate?: StructuredQuery['measures'][number]['agg'] }>();
   for (const d of query.dimensions) {
     const c = meta.get(d.column);
     described.set(dimensionAlias(d), { label: c?.label ?? d.column, ...(c?.format && !d.grain ? { format: c.format } : {}) });
@@ -106,7 +106,7 @@ function describeColumns(columns: ColumnInfo[], query: StructuredQuery, datasetC
     const c = m.column ? meta.get(m.column) : undefined;
     const label = m.agg === 'count' && !m.column ? 'Count' : m.agg === 'count' || m.agg === 'count_distinct' ? `Count of ${c?.label ?? m.column}` : (c?.label ?? m.column ?? m.agg);
     const keepsFormat = m.agg !== 'count' && m.agg !== 'count_distinct';
-    described.set(measureAlias(m), { label, ...(keepsFormat && c?.format ? { format: c.format } : {}) });
+    described.set(measureAlias(m), { label, ...(keepsFormat && c?.format ? { format: c.format } : {}), aggregate: m.agg });
   }
   return columns.map((column) => ({ ...column, ...(described.get(column.name) ?? (meta.get(column.name) ? { label: meta.get(column.name)?.label ?? column.name, ...(meta.get(column.name)?.format ? { format: meta.get(column.name)?.format } : {}) } : {})) }));
 }

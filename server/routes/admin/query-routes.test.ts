@@ -74,9 +74,9 @@ describe.skipIf(!available)('/api/queries and /api/cache on PostgreSQL and Maria
         expect(Object.keys(res.json).sort()).toEqual(['cacheAgeMs', 'columns', 'executionMs', 'fromCache', 'rowCount', 'rows', 'truncated']);
         expect(res.json.columns).toEqual([
           { name: 'month', type: 'date', label: 'Placed' },
-          { name: 'orders', type: 'number', label: 'Count' },
-          { name: 'revenue', type: 'number', label: 'Amount' },
-          { name: 'largest', type: 'number', label: 'Amount' },
+          { name: 'orders', type: 'number', label: 'Count', aggregate: 'count' },
+          { name: 'revenue', type: 'number', label: 'Amount', aggregate: 'sum' },
+          { name: 'largest', type: 'number', label: 'Amount', aggregate: 'max' },
         ]);
         const { fixture } = engines[type];
         const direct = await fixture.direct<{ month: string; orders: number | string; revenue: string; largest: string }>(MONTHLY_SQL[type](fixture.table), [tenant]);
