@@ -14,7 +14,7 @@
  * first chart, ≤ 400 KB for the whole page.
  *
  * `node --import tsx bench/page-bytes.ts` (builds and precompresses
- * dist/embed when missing, like the build step should).
+ * embed/dist when missing, like the build step should).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -123,18 +123,18 @@ async function coldLoad(browser: Browser, pageUrl: string, hostOrigin: string, a
 
 export async function benchPageBytes(options: { log?: (line: string) => void } = {}): Promise<PageBytesFigures> {
   const log = options.log ?? (() => undefined);
-  if (!existsSync('dist/embed/insight-embed.js')) {
-    log('dist/embed is missing: npx vite build…');
-    const build = spawnSync('npx', ['vite', 'build'], { stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('vite build failed');
+  if (!existsSync('embed/dist/insight-embed.js')) {
+    log('embed/dist is missing: npm run build -w @insight-engine/embed…');
+    const build = spawnSync('npm', ['run', 'build', '-w', '@insight-engine/embed'], { stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('building the components failed');
   }
-  const report = await precompressDir(path.resolve('dist/embed'));
-  if (report.written.length > 0) log(`precompressed ${report.written.length} files of dist/embed`);
+  const report = await precompressDir(path.resolve('embed/dist'));
+  if (report.written.length > 0) log(`precompressed ${report.written.length} files of embed/dist`);
 
   // The full demo warehouse, in a folder of its own (seeded once, ~20 s; the paint bench may hold its own meanwhile).
   const config = { ...loadConfig({ ...process.env, INSIGHT_DATA_DIR: path.join(os.tmpdir(), 'insight-bench-bytes'), INSIGHT_DEMO: '1' }), rateLimit: BENCH_RATE_LIMIT };
   const services = await createServices(config);
-  const api = await listen(createApp(services, { staticDir: path.resolve('dist/embed') }).fetch);
+  const api = await listen(createApp(services, { staticDir: path.resolve('embed/dist') }).fetch);
   const demo = await listen(createDemoHost({ insightUrl: api.url, embedSecret: config.embedSecret }).fetch);
   const browser = await launchBrowser();
   try {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoryView } from '../../sdk/protocol.ts';
+import type { StoryView } from '@insight-engine/sdk/protocol';
 import { createApp } from '../app.ts';
 import { TEST_ADMIN_KEY } from '../testing/admin-fixtures.ts';
 import { decodedBody, rawRequest, type RawResponse } from '../testing/raw-request.ts';

@@ -1,9 +1,10 @@
 /**
  * Writes `name.br` (brotli 11) and `name.gz` (gzip 9) next to every
  * compressible file of a built folder, so the server sends the smallest
- * bytes without compressing per request. Run it after `vite build`:
+ * bytes without compressing per request. The components package runs it
+ * at the end of its build (`npm run build -w @insight-engine/embed`):
  *
- *   node --import tsx server/compression/precompress.ts dist/embed
+ *   node --import tsx server/compression/precompress.ts embed/dist
  *
  * A sibling newer than its file is kept (a second run only compresses what
  * changed). A sibling is written only when it is smaller than the file.
@@ -63,7 +64,7 @@ const mtimeOf = (file: string) => stat(file).then((s) => s.mtimeMs, () => undefi
 
 /**
  * @example
- * const report = await precompressDir('dist/embed');
+ * const report = await precompressDir('embed/dist');
  * console.log(`${report.written.length} files written`);
  */
 export async function precompressDir(dir: string, options: PrecompressOptions = {}): Promise<PrecompressReport> {

@@ -92,7 +92,7 @@ interface Stored {
 
 /**
  * @example
- * app.use('/static/*', staticAssets({ root: path.resolve('dist/embed'), prefix: '/static' }));
+ * app.use('/static/*', staticAssets({ root: path.resolve('embed/dist'), prefix: '/static' }));
  */
 export function staticAssets(options: StaticAssetsOptions): MiddlewareHandler {
   const root = path.resolve(options.root);

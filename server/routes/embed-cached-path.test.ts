@@ -9,7 +9,7 @@
  */
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { StoryView } from '../../sdk/protocol.ts';
+import type { StoryView } from '@insight-engine/sdk/protocol';
 import { adminClient, TEST_ADMIN_KEY } from '../testing/admin-fixtures.ts';
 import { createTestServer, type TestServer } from '../testing/test-services.ts';
 
