@@ -37,7 +37,8 @@ describe('POST /api/ai/generate-query', () => {
     expect(status).toBe(200);
     expect(json).toEqual({
       generatedSql: 'select region, sum(revenue) as revenue from sales group by region order by revenue desc',
-      explanation: 'Revenue by region.',
+      // The engine's own account of the SQL that ran, not the model's sentence.
+      explanation: 'Reads Sales, grouped by region, sorted by revenue (largest first).',
       confidence: 0.9,
       suggestedVisualizations: [{ chartType: 'bar', x: 'region', y: 'revenue' }, { chartType: 'donut', x: 'region', y: 'revenue', color: 'region' }],
       engine: 'llm',
