@@ -262,6 +262,18 @@ describe('body limits', () => {
     expect(res.status).toBe(413);
     expect((await res.json()).code).toBe('ERR_BODY_TOO_LARGE');
   });
+
+  it('refuses a declared Content-Length over the limit before reading the body, and passes one within it', async () => {
+    const card = story.pages[0]?.cards[0];
+    const token = await server.token();
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const body = JSON.stringify({ filters: {} });
+    const declaredHuge = await server.app.request(`/api/embed/cards/${card?.id}/data`, { method: 'POST', body, headers: { ...headers, 'content-length': String(10 * 1024 * 1024) } });
+    expect(declaredHuge.status).toBe(413);
+    expect((await declaredHuge.json()).code).toBe('ERR_BODY_TOO_LARGE');
+    const declaredRight = await server.app.request(`/api/embed/cards/${card?.id}/data`, { method: 'POST', body, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } });
+    expect(declaredRight.status).toBe(200);
+  });
 });
 
 describe('GET /readyz', () => {

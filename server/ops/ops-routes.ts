@@ -4,7 +4,7 @@
  * `/metrics`, `/api/openapi.json` and `/docs`.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { Hono, type Handler } from 'hono';
+import { Hono, type Handler, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { InsightError } from '../errors/insight-error.ts';
 import { problemResponse } from '../errors/problem-response.ts';
@@ -31,6 +31,23 @@ const tooLarge = () => {
 };
 
 /**
+ * A body limit that first reads what the request line and headers already tell.
+ * Hono's `bodyLimit` reads `c.req.raw.body`, which makes the Node adapter build
+ * a full web Request (body stream, abort signal) for every request, a GET
+ * included; a request without a body, or with a Content-Length, needs none of
+ * that. A chunked body is still counted as it streams.
+ */
+function limitBody(maxSize: number): MiddlewareHandler {
+  const streamed = bodyLimit({ maxSize, onError: tooLarge });
+  return (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) return Number.parseInt(length, 10) > maxSize ? tooLarge() : next();
+    return streamed(c, next);
+  };
+}
+
+/**
  * Mount right after the request id, before any route.
  *
  * @example
@@ -40,8 +57,8 @@ export function useOps(app: Hono<any>, services: OpsServices, options: { log?: L
   const { metrics, limiter } = services.ops;
   app.use('*', metrics.httpMiddleware());
   if (options.log) app.use('*', requestLog({ log: options.log }));
-  const embedLimit = bodyLimit({ maxSize: EMBED_MAX_BODY_BYTES, onError: tooLarge });
-  const otherLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  const embedLimit = limitBody(EMBED_MAX_BODY_BYTES);
+  const otherLimit = limitBody(MAX_BODY_BYTES);
   // One limit per request: the embed API's, or the general one (each wraps the body once).
   app.use('*', (c, next) => (c.req.path.startsWith('/api/embed/') ? embedLimit(c, next) : otherLimit(c, next)));
   app.use(
