@@ -149,7 +149,7 @@ const CLARIFIED: ClarifyCase[] = [
   { q: "revenue by customer where customer = 'x' or 1=1", unknown: ['x', '1'] },
   { q: 'UNION SELECT password FROM users', unknown: ['UNION', 'SELECT', 'password', 'users'] },
   { q: 'revenue for all tenants', unknown: ['tenants'] },
-  { q: 'average order value', unknown: ['average', 'order'] },
+  { q: 'average order value', unknown: ['average', 'order'], suggests: 'how many orders' },
   // Shares, ratios and differences are asked back with their parts, never answered with the plain totals.
   { q: 'share of units by region', unknown: ['share'], suggests: 'units by region' },
   { q: 'what percentage of revenue comes from West', unknown: ['percentage'], suggests: 'what revenue comes from West' },

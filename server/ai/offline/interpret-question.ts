@@ -160,8 +160,15 @@ export async function interpretQuestion(question: string, datasets: AskDataset[]
   if (unsupported) {
     const { span, per } = unsupported;
     const rest = textOf([...tokens.slice(0, span.start), ...tokens.slice(span.end)]);
-    const candidates = [rest, `total ${rest}`];
+    const candidates = [rest, `total ${rest}`.trim()];
+    // The parts of a ratio: the total, and how many items it is spread over ("average order value": orders).
+    const main = rankedMeasures(intent.vocabulary.dataset)[0];
+    if (main && !answers(rest)) candidates.push(`total ${main.label.toLowerCase()}`);
     if (per) candidates.push(`how many ${plural(textOf(tokens.slice(per.start, per.end)))}`);
+    for (let k = span.start; k < span.end && !per; k++) {
+      const end = entityAt(tokens, k);
+      if (end !== undefined) candidates.push(`how many ${plural(textOf(tokens.slice(k, end)))}`);
+    }
     const words = tokens.slice(span.start, span.end).map((t) => t.raw).filter((w) => !DANGLING.has(w.toLowerCase()));
     return clarify(unsupported.message, [...new Set(words)], candidates);
   }
