@@ -115,7 +115,7 @@ const ANSWERED: AnsweredCase[] = [
   { q: 'revenue for "Small business" in December', sql: `select sum(revenue) ${F} and segment = 'Small business' and order_date between '2025-12-01' and '2025-12-31'` },
   { q: 'orders per month in 2025', sql: `select ${month}, count(distinct order_id) ${F} and order_date between '2025-01-01' and '2025-12-31' group by 1 order by 1`, ordered: true },
   { q: 'breakdown of revenue by segment', sql: `select segment, sum(revenue) ${F} group by segment`, chart: 'pie' },
-  { q: 'share of units by region', sql: `select region, sum(quantity) ${F} group by region`, chart: 'pie' },
+  { q: 'breakdown of units by region', sql: `select region, sum(quantity) ${F} group by region`, chart: 'pie' },
   // Other tenants: values come from the viewer's own rows
   { q: 'revenue for Fiction', tenant: 2, sql: `select sum(revenue) ${F} and category = 'Fiction'` },
   { q: 'how many customers bought Comics', tenant: 2, sql: `select count(distinct customer) ${F} and category = 'Comics'` },
@@ -149,7 +149,14 @@ const CLARIFIED: ClarifyCase[] = [
   { q: "revenue by customer where customer = 'x' or 1=1", unknown: ['x', '1'] },
   { q: 'UNION SELECT password FROM users', unknown: ['UNION', 'SELECT', 'password', 'users'] },
   { q: 'revenue for all tenants', unknown: ['tenants'] },
-  { q: 'average order value', unknown: ['average', 'order'] },
+  { q: 'average order value', unknown: ['average', 'order'], suggests: 'how many orders' },
+  // Shares, ratios and differences are asked back with their parts, never answered with the plain totals.
+  { q: 'share of units by region', unknown: ['share'], suggests: 'units by region' },
+  { q: 'what percentage of revenue comes from West', unknown: ['percentage'], suggests: 'what revenue comes from West' },
+  { q: 'revenue per order by region', unknown: ['order'], suggests: 'revenue by region' },
+  { q: 'units per order', suggests: 'how many orders' },
+  { q: 'difference between East and West revenue', unknown: ['difference'], suggests: 'East and West revenue' },
+  { q: 'revenue growth from 2024 to 2025', unknown: ['growth', 'from'] },
 ];
 
 let server: TestServer;

@@ -12,6 +12,7 @@ import { buildVocabulary, type Vocabulary } from './ask-vocabulary.ts';
 import { buildAnswer } from './build-answer.ts';
 import { parseQuestion, type Intent } from './parse-question.ts';
 import { plural, tokenizeQuestion, type Token } from './tokenize-question.ts';
+import { findUnsupported, type EntityAt } from './unsupported-intent.ts';
 
 export { askDatasetFromDataset, type AskColumn, type AskDataset, type StoredDatasetModel, type ValueLookup } from './ask-dataset.ts';
 
@@ -145,6 +146,32 @@ export async function interpretQuestion(question: string, datasets: AskDataset[]
     if (suggestions.length === 0) suggestions.push(...suggestQuestions(datasets, MAX_SUGGESTIONS));
     return { status: 'clarify', message, unknownWords, suggestions, understood: understoodOf(intent) };
   };
+
+  // A share, ratio or difference is not something a structured query says: ask back with its parts.
+  const entityAt: EntityAt = (words, k) => {
+    for (const v of vocabularies) {
+      const hit = v.columnAt(words, k);
+      const column = hit?.columns.length === 1 ? hit.columns[0] : undefined;
+      if (hit && column?.role === 'dimension' && column.type === 'number') return hit.end;
+    }
+    return undefined;
+  };
+  const unsupported = findUnsupported(tokens, entityAt, question);
+  if (unsupported) {
+    const { span, per } = unsupported;
+    const rest = textOf([...tokens.slice(0, span.start), ...tokens.slice(span.end)]);
+    const candidates = [rest, `total ${rest}`.trim()];
+    // The parts of a ratio: the total, and how many items it is spread over ("average order value": orders).
+    const main = rankedMeasures(intent.vocabulary.dataset)[0];
+    if (main && !answers(rest)) candidates.push(`total ${main.label.toLowerCase()}`);
+    if (per) candidates.push(`how many ${plural(textOf(tokens.slice(per.start, per.end)))}`);
+    for (let k = span.start; k < span.end && !per; k++) {
+      const end = entityAt(tokens, k);
+      if (end !== undefined) candidates.push(`how many ${plural(textOf(tokens.slice(k, end)))}`);
+    }
+    const words = tokens.slice(span.start, span.end).map((t) => t.raw).filter((w) => !DANGLING.has(w.toLowerCase()));
+    return clarify(unsupported.message, [...new Set(words)], candidates);
+  }
 
   if (intent.mapped === 0 && intent.unknown.length === 0 && intent.measures.length === 0 && intent.dimensions.length === 0 && !intent.top) {
     return clarify(`Ask about ${datasets.map((d) => d.label).join(' or ')}, for example "${suggestQuestions(datasets, 1)[0] ?? ''}".`, [], []);

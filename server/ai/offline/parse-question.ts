@@ -95,6 +95,9 @@ const STOP_WORDS = new Set(
    include includes including issue issued bill bills break down volume overall`.split(/\s+/),
 );
 
+/** Who does something: the word after them is a verb ("did we invoice"). */
+const SUBJECTS = new Set(['we', 'you', 'they', 'i']);
+
 /** Verbs whose object is the main measure when none is named ("what did each region sell"). */
 const MONEY_VERBS = new Set(['sell', 'sold', 'spend', 'spent', 'bring', 'brought', 'earn', 'earned', 'make', 'made']);
 
@@ -420,6 +423,11 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
     if (plural && !grouping && !ranking && afterValue) {
       return;
     }
+    // "busiest quarter by orders": grouped already and ranked, a plural identifier after "by" is how many there are.
+    if (plural && grouping && isNumeric(column) && intent.dimensions.length > 0 && (intent.superlatives.length > 0 || intent.top)) {
+      intent.measures.push({ agg: 'count_distinct', column, span });
+      return;
+    }
     // "best products", "largest order": what is ranked, by a measure named later or asked for.
     if (plural && !grouping && !ranking && !pendingSuperlative) {
       intent.measures.push({ agg: 'count_distinct', column, span });
@@ -492,6 +500,8 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
     ) {
       intent.rankCount = rankCount;
       intent.mapped++;
+      // "the 5 products with the most units": the plural named next is what is ranked.
+      if (vocabulary.columnAt(tokens, i + 1)?.plural) ranking = true;
       i++;
       continue;
     }
@@ -563,6 +573,12 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
       continue;
     }
     const agg = lookup(tokens, i, AGGREGATES);
+    // "how much did we sell in total": a total of everything, which every answer already is.
+    if (agg?.value === 'sum' && tokens[i - 1]?.lower === 'in' && agg.length === 1) {
+      intent.mapped++;
+      i++;
+      continue;
+    }
     if (agg) {
       flushAgg();
       pendingAgg = { agg: agg.value, span: { start: i, end: i + agg.length } };
@@ -581,6 +597,19 @@ export function parseQuestion(tokens: Token[], vocabulary: Vocabulary, now: Date
     const valueHit = vocabulary.valueAt(tokens, i);
     if (valueHit && (!columnHit || valueHit.end > columnHit.end)) {
       i = consumeValue(valueHit, i);
+      continue;
+    }
+    // "how much did we invoice": a word right after "we" is a verb, even when it also names a column.
+    if (columnHit && columnHit.end === i + 1 && SUBJECTS.has(tokens[i - 1]?.lower ?? '') && t.kind === 'word') {
+      i++;
+      continue;
+    }
+    // "each customer segment": a singular dimension right before another only says which one is meant.
+    const nextHit = columnHit && columnHit.columns.length === 1 && !columnHit.plural ? vocabulary.columnAt(tokens, columnHit.end) : undefined;
+    const nextColumn = nextHit?.columns.length === 1 ? nextHit.columns[0] : undefined;
+    if (columnHit && nextColumn && columnHit.columns[0]?.role === 'dimension' && nextColumn.role === 'dimension' && nextColumn.name !== columnHit.columns[0]?.name) {
+      intent.mapped += columnHit.end - i;
+      i = columnHit.end;
       continue;
     }
     if (columnHit) {
