@@ -37,10 +37,10 @@ import { BENCH_RATE_LIMIT, isMain, ms, summarize, withCleanup, type Summary } fr
 export const UNCACHED_TARGET_RATIO = 1.15;
 
 /** The tenant the card shows: 30 % of the rows (tenants hold 60 %, 30 % and 10 %). */
-const TENANT = 2;
-const DAY_MS = 86_400_000;
+export const TENANT = 2;
+export const DAY_MS = 86_400_000;
 /** First day of the moving window; the data spans about two years from 2023-01-01. */
-const WINDOW_BASE = Date.UTC(2023, 2, 1);
+export const WINDOW_BASE = Date.UTC(2023, 2, 1);
 
 type Path = 'card' | 'route' | 'engine' | 'raw' | 'sent';
 
@@ -97,7 +97,7 @@ interface Target {
   close(): Promise<void>;
 }
 
-async function postgresTarget(table: string): Promise<Target> {
+export async function postgresTarget(table: string): Promise<Target> {
   const url = parseConnectionUrl(POSTGRES_URL);
   const pool = new pg.Pool({ host: url.host, port: url.port, database: url.database, user: url.user, password: url.password, max: 4 });
   return {
@@ -173,10 +173,10 @@ async function mysqlTarget(table: string): Promise<Target> {
 /** Spacing that spreads any number of rows over the two years the windows move in. */
 const secondsPerRow = (rows: number) => Math.max(1, Math.floor((2 * 365 * DAY_MS) / 1000 / rows));
 
-const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
+export const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /** The card's own query, without the story filter. */
-const CARD_QUERY = {
+export const CARD_QUERY = {
   dimensions: [{ column: 'placed_at', grain: 'month', as: 'month' }],
   measures: [{ agg: 'sum', column: 'amount', as: 'revenue' }, { agg: 'count', as: 'orders' }],
   filters: [{ column: 'status', op: 'in', value: ['paid', 'shipped'] }],
