@@ -29,6 +29,7 @@ import { parseConnectionUrl } from '../server/connectors/connection-url.ts';
 import type { Dialect } from '../server/connectors/connector.ts';
 import { compileStructuredQuery } from '../server/query/compile-query.ts';
 import type { StructuredQuery } from '../server/query/structured-query.ts';
+import type { DatasetColumn } from '../server/store/store-schema.ts';
 import { adminClient, TEST_ADMIN_KEY } from '../server/testing/admin-fixtures.ts';
 import { MYSQL_URL, POSTGRES_URL, serviceAvailable } from '../server/testing/services.ts';
 import { createTestServer, type TestServer } from '../server/testing/test-services.ts';
@@ -175,6 +176,16 @@ const secondsPerRow = (rows: number) => Math.max(1, Math.floor((2 * 365 * DAY_MS
 
 export const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 
+/** The orders dataset's columns. */
+export const ORDER_COLUMNS: DatasetColumn[] = [
+  { name: 'id', type: 'number', role: 'dimension' },
+  { name: 'tenant_id', type: 'number', role: 'dimension' },
+  { name: 'placed_at', label: 'Placed', type: 'datetime', role: 'time' },
+  { name: 'status', type: 'string', role: 'dimension' },
+  { name: 'region', type: 'string', role: 'dimension' },
+  { name: 'amount', label: 'Amount', type: 'number', role: 'measure', format: 'currency:USD' },
+];
+
 /** The card's own query, without the story filter. */
 export const CARD_QUERY = {
   dimensions: [{ column: 'placed_at', grain: 'month', as: 'month' }],
@@ -214,14 +225,7 @@ async function measure(server: TestServer, target: Target, options: { rows: numb
     connectionId: connection.json.id,
     table: target.table,
     rowPolicy: 'tenant_id = {{tenant_id}}',
-    columns: [
-      { name: 'id', type: 'number', role: 'dimension' },
-      { name: 'tenant_id', type: 'number', role: 'dimension' },
-      { name: 'placed_at', label: 'Placed', type: 'datetime', role: 'time' },
-      { name: 'status', type: 'string', role: 'dimension' },
-      { name: 'region', type: 'string', role: 'dimension' },
-      { name: 'amount', label: 'Amount', type: 'number', role: 'measure', format: 'currency:USD' },
-    ],
+    columns: ORDER_COLUMNS,
   });
   if (dataset.status !== 201) throw new Error(`creating the dataset failed: ${dataset.text}`);
   const orgId = server.services.defaultOrgId;

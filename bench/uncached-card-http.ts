@@ -23,21 +23,13 @@ import { POSTGRES_URL, serviceAvailable } from '../server/testing/services.ts';
 import { TEST_EMBED_SECRET } from '../server/testing/test-services.ts';
 import { isMain, runPlan, spread, startChild, withCleanup, type BenchChild } from './bench-kit.ts';
 import type { LoadPlan, LoadResult } from './load-client.ts';
-import { CARD_QUERY, DAY_MS, isoDay, postgresTarget, TENANT, WINDOW_BASE } from './uncached-card-data.ts';
+import { CARD_QUERY, DAY_MS, isoDay, ORDER_COLUMNS, postgresTarget, TENANT, WINDOW_BASE } from './uncached-card-data.ts';
 
 export const UNCACHED_HTTP_TARGET_RATIO = 1.1;
 
 /** The product's default row cap (INSIGHT_ROW_CAP): the connector asks for one row more. */
 const ROW_CAP = 10_000;
 
-const COLUMNS: CompileDataset['columns'] = [
-  { name: 'id', type: 'number', role: 'dimension' },
-  { name: 'tenant_id', type: 'number', role: 'dimension' },
-  { name: 'placed_at', label: 'Placed', type: 'datetime', role: 'time' },
-  { name: 'status', type: 'string', role: 'dimension' },
-  { name: 'region', type: 'string', role: 'dimension' },
-  { name: 'amount', label: 'Amount', type: 'number', role: 'measure', format: 'currency:USD' },
-];
 
 /**
  * The story filter of request `index`: windows start on one of 300 days and
@@ -105,7 +97,7 @@ export async function benchUncachedCardHttp(options: { rows?: number; rounds?: n
       const name = 'bench_orders_http';
       const rowPolicy = 'tenant_id = {{tenant_id}}';
       const connection = await admin('/api/connections', { name: 'bench-http', type: 'postgres', url: POSTGRES_URL });
-      await admin('/api/datasets', { name, label: 'Orders', connectionId: connection['id'], table, rowPolicy, columns: COLUMNS });
+      await admin('/api/datasets', { name, label: 'Orders', connectionId: connection['id'], table, rowPolicy, columns: ORDER_COLUMNS });
       const slug = 'bench-orders-http';
       await admin('/api/stories/import', {
         slug,
@@ -120,7 +112,7 @@ export async function benchUncachedCardHttp(options: { rows?: number; rounds?: n
       const requestPath = `/api/embed/cards/${story.pages[0]?.cards[0]?.id}/data`;
 
       // What the card route compiles for a window, in the connector's row cap.
-      const dataset: CompileDataset = { source_table: table, source_sql: null, row_policy: rowPolicy, columns: COLUMNS };
+      const dataset: CompileDataset = { source_table: table, source_sql: null, row_policy: rowPolicy, columns: ORDER_COLUMNS };
       const compiled = (index: number) => {
         const { from, to } = windowAt(index);
         const query = { dataset: name, ...CARD_QUERY, filters: [...CARD_QUERY.filters, { column: 'placed_at', op: 'gte' as const, value: from }, { column: 'placed_at', op: 'lte' as const, value: to }] };
