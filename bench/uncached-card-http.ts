@@ -23,7 +23,7 @@ import { POSTGRES_URL, serviceAvailable } from '../server/testing/services.ts';
 import { TEST_EMBED_SECRET } from '../server/testing/test-services.ts';
 import { isMain, runPlan, spread, startChild, withCleanup, type BenchChild } from './bench-kit.ts';
 import type { LoadPlan, LoadResult } from './load-client.ts';
-import { CARD_QUERY, DAY_MS, isoDay, ORDER_COLUMNS, postgresTarget, TENANT, WINDOW_BASE } from './uncached-card-data.ts';
+import { CARD_QUERY, DAY_MS, isoDay, ORDER_COLUMNS, postgresTarget, TENANT, WINDOW_BASE } from './uncached-orders.ts';
 
 export const UNCACHED_HTTP_TARGET_RATIO = 1.1;
 
