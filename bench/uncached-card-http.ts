@@ -120,7 +120,8 @@ export async function benchUncachedCardHttp(options: { rows?: number; rounds?: n
       };
       const sqlFile = path.join(os.tmpdir(), `insight-bench-uncached-${process.pid}.sql`);
       writeFileSync(sqlFile, `SELECT * FROM (\n${compiled(0).sql}\n) AS capped LIMIT ${ROW_CAP + 1}`);
-      const bare = await startChild('bare-sql-server.ts', [sqlFile, String(connections)]);
+      // BENCH_BASELINE_POOL: the baseline's pool size (16 by default; the product's connector pools 10).
+      const bare = await startChild('bare-sql-server.ts', [sqlFile, process.env['BENCH_BASELINE_POOL'] ?? String(connections)]);
       children.push(bare);
       const bareUrl = bare.hello['url'] as string;
 
