@@ -21,6 +21,7 @@ import { benchSingleFlight, formatSingleFlight } from './single-flight.ts';
 import { benchStoryLoad, formatStoryLoad } from './story-load.ts';
 import { benchStoryPaint, formatStoryPaint } from './story-paint.ts';
 import { benchUncachedCardData, formatUncached, UNCACHED_TARGET_RATIO } from './uncached-card-data.ts';
+import { benchUncachedCardHttp, formatUncachedHttp, UNCACHED_HTTP_TARGET_RATIO } from './uncached-card-http.ts';
 
 type Verdict = 'pass' | 'short' | 'info' | 'skipped' | 'error';
 
@@ -114,6 +115,20 @@ export async function runAll(): Promise<string> {
       });
     }
     for (const s of r.skipped) add({ bench: 'single flight', figure: s, measured: 'service not running', baseline: '', target: '', verdict: 'skipped' });
+  });
+
+  await section('uncached card data over HTTP', async () => {
+    const h = await benchUncachedCardHttp({ log: (line) => console.log(line) });
+    detail('uncached card data over HTTP', formatUncachedHttp(h));
+    const f = (x: { rps: number; p50: number; p99: number }) => `p50 ${ms(x.p50, 0)}, p99 ${ms(x.p99, 0)}, ${x.rps.toFixed(0)} req/s`;
+    add({
+      bench: 'uncached card data',
+      figure: `PostgreSQL ${(h.rows / 1000).toFixed(0)}k rows over HTTP, ${h.connections} connections, every request a cache miss: p50 ours / raw pg Pool behind bare HTTP (median of ${h.rounds.length} alternating rounds)`,
+      measured: `${h.ratio.median.toFixed(2)} (min ${h.ratio.min.toFixed(2)}, max ${h.ratio.max.toFixed(2)}): ${f(h.product)}`,
+      baseline: f(h.baseline),
+      target: `≤ ${UNCACHED_HTTP_TARGET_RATIO}`,
+      verdict: h.failures > 0 ? 'error' : h.ratio.median <= UNCACHED_HTTP_TARGET_RATIO ? 'pass' : 'short',
+    });
   });
 
   await section('uncached card data', async () => {

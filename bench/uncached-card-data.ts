@@ -22,25 +22,23 @@
  *           MariaDB caps rows with a session variable: its text is unchanged.
  *
  * Target: median(card) / median(raw) ≤ 1.15 for each database.
+ *
+ * Run as a script, it first prints the figure over HTTP (the product and a raw
+ * `pg` baseline each in its own process, at 16 connections, every request a
+ * cache miss: bench/uncached-card-http.ts), then these in-process paths with
+ * BENCH_IN_PROCESS=1.
  */
-import mysql from 'mysql2/promise';
-import pg from 'pg';
-import { parseConnectionUrl } from '../server/connectors/connection-url.ts';
 import type { Dialect } from '../server/connectors/connector.ts';
 import { compileStructuredQuery } from '../server/query/compile-query.ts';
 import type { StructuredQuery } from '../server/query/structured-query.ts';
 import { adminClient, TEST_ADMIN_KEY } from '../server/testing/admin-fixtures.ts';
-import { MYSQL_URL, POSTGRES_URL, serviceAvailable } from '../server/testing/services.ts';
+import { serviceAvailable } from '../server/testing/services.ts';
 import { createTestServer, type TestServer } from '../server/testing/test-services.ts';
 import { BENCH_RATE_LIMIT, isMain, ms, summarize, withCleanup, type Summary } from './bench-kit.ts';
+import { CARD_QUERY, DAY_MS, isoDay, mysqlTarget, ORDER_COLUMNS, postgresTarget, TENANT, WINDOW_BASE, type Target } from './uncached-orders.ts';
 
 export const UNCACHED_TARGET_RATIO = 1.15;
 
-/** The tenant the card shows: 30 % of the rows (tenants hold 60 %, 30 % and 10 %). */
-const TENANT = 2;
-const DAY_MS = 86_400_000;
-/** First day of the moving window; the data spans about two years from 2023-01-01. */
-const WINDOW_BASE = Date.UTC(2023, 2, 1);
 
 type Path = 'card' | 'route' | 'engine' | 'raw' | 'sent';
 
@@ -85,103 +83,6 @@ export interface UncachedResult {
   skipped: string[];
 }
 
-interface Target {
-  dialect: Dialect;
-  connectionUrl: string;
-  table: string;
-  fill(rows: number): Promise<void>;
-  /** The compiled SQL and parameters through the bare driver. */
-  runRaw(sql: string, parameters: readonly unknown[]): Promise<unknown[]>;
-  count(sql: string, parameters: unknown[]): Promise<number>;
-  drop(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function postgresTarget(table: string): Promise<Target> {
-  const url = parseConnectionUrl(POSTGRES_URL);
-  const pool = new pg.Pool({ host: url.host, port: url.port, database: url.database, user: url.user, password: url.password, max: 4 });
-  return {
-    dialect: 'postgres',
-    connectionUrl: POSTGRES_URL,
-    table,
-    async fill(rows) {
-      await pool.query(`CREATE TABLE ${table} (id bigint PRIMARY KEY, tenant_id integer NOT NULL, placed_at timestamp NOT NULL, status text NOT NULL, region text NOT NULL, amount numeric(10, 2) NOT NULL)`);
-      // Deterministic spread: tenants 60/30/10 %, orders evenly over two years from 2023-01-01.
-      await pool.query(
-        `INSERT INTO ${table}
-         SELECT g, CASE WHEN g % 10 < 6 THEN 1 WHEN g % 10 < 9 THEN 2 ELSE 3 END,
-                timestamp '2023-01-01' + (g * ${secondsPerRow(rows)}) * interval '1 second',
-                (array['paid', 'shipped', 'refunded', 'pending'])[1 + (g * 7 % 4)],
-                (array['North', 'South', 'East', 'West', 'Central'])[1 + (g * 13 % 5)],
-                round(5 + (g * 7919 % 50000) / 100.0, 2)
-           FROM generate_series(1::bigint, $1::bigint) AS g`,
-        [rows],
-      );
-      await pool.query(`CREATE INDEX ${table}_tenant_placed ON ${table} (tenant_id, placed_at)`);
-      await pool.query(`ANALYZE ${table}`);
-    },
-    async runRaw(sql, parameters) {
-      return (await pool.query({ text: sql, values: [...parameters], rowMode: 'array' })).rows;
-    },
-    async count(sql, parameters) {
-      return Number((await pool.query(sql, parameters)).rows[0]?.n);
-    },
-    async drop() {
-      await pool.query(`DROP TABLE IF EXISTS ${table}`);
-    },
-    close: () => pool.end(),
-  };
-}
-
-async function mysqlTarget(table: string): Promise<Target> {
-  const url = parseConnectionUrl(MYSQL_URL);
-  const pool = mysql.createPool({ host: url.host, port: url.port, database: url.database, user: url.user, ...(url.password ? { password: url.password } : {}), connectionLimit: 4 });
-  return {
-    dialect: 'mysql',
-    connectionUrl: MYSQL_URL,
-    table,
-    async fill(rows) {
-      await pool.query(`CREATE TABLE ${table} (id bigint PRIMARY KEY, tenant_id int NOT NULL, placed_at datetime NOT NULL, status varchar(16) NOT NULL, region varchar(16) NOT NULL, amount decimal(10, 2) NOT NULL) ENGINE=InnoDB`);
-      // MariaDB's Sequence engine stands in for generate_series; same values as on PostgreSQL.
-      await pool.query(
-        `INSERT INTO ${table}
-         SELECT seq, CASE WHEN seq % 10 < 6 THEN 1 WHEN seq % 10 < 9 THEN 2 ELSE 3 END,
-                TIMESTAMP '2023-01-01 00:00:00' + INTERVAL (seq * ${secondsPerRow(rows)}) SECOND,
-                ELT(1 + (seq * 7 % 4), 'paid', 'shipped', 'refunded', 'pending'),
-                ELT(1 + (seq * 13 % 5), 'North', 'South', 'East', 'West', 'Central'),
-                ROUND(5 + (seq * 7919 % 50000) / 100, 2)
-           FROM seq_1_to_${Math.floor(rows)}`,
-      );
-      await pool.query(`CREATE INDEX ${table}_tenant_placed ON ${table} (tenant_id, placed_at)`);
-      await pool.query(`ANALYZE TABLE ${table}`);
-    },
-    async runRaw(sql, parameters) {
-      const [rows] = await pool.execute({ sql, rowsAsArray: true }, [...parameters] as never[]);
-      return rows as unknown[];
-    },
-    async count(sql, parameters) {
-      const [rows] = await pool.query(sql, parameters);
-      return Number((rows as Array<{ n: unknown }>)[0]?.n);
-    },
-    async drop() {
-      await pool.query(`DROP TABLE IF EXISTS ${table}`);
-    },
-    close: () => pool.end(),
-  };
-}
-
-/** Spacing that spreads any number of rows over the two years the windows move in. */
-const secondsPerRow = (rows: number) => Math.max(1, Math.floor((2 * 365 * DAY_MS) / 1000 / rows));
-
-const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
-
-/** The card's own query, without the story filter. */
-const CARD_QUERY = {
-  dimensions: [{ column: 'placed_at', grain: 'month', as: 'month' }],
-  measures: [{ agg: 'sum', column: 'amount', as: 'revenue' }, { agg: 'count', as: 'orders' }],
-  filters: [{ column: 'status', op: 'in', value: ['paid', 'shipped'] }],
-  sort: [{ field: 'month', direction: 'asc' }],
-} satisfies Omit<StructuredQuery, 'dataset'>;
 
 /** The story filter's value of a run: one year from WINDOW_BASE + index days. */
 function windowOf(index: number): { from: string; to: string } {
@@ -214,14 +115,7 @@ async function measure(server: TestServer, target: Target, options: { rows: numb
     connectionId: connection.json.id,
     table: target.table,
     rowPolicy: 'tenant_id = {{tenant_id}}',
-    columns: [
-      { name: 'id', type: 'number', role: 'dimension' },
-      { name: 'tenant_id', type: 'number', role: 'dimension' },
-      { name: 'placed_at', label: 'Placed', type: 'datetime', role: 'time' },
-      { name: 'status', type: 'string', role: 'dimension' },
-      { name: 'region', type: 'string', role: 'dimension' },
-      { name: 'amount', label: 'Amount', type: 'number', role: 'measure', format: 'currency:USD' },
-    ],
+    columns: ORDER_COLUMNS,
   });
   if (dataset.status !== 201) throw new Error(`creating the dataset failed: ${dataset.text}`);
   const orgId = server.services.defaultOrgId;
@@ -427,9 +321,24 @@ export function formatUncached(r: UncachedResult): string {
 }
 
 if (isMain(import.meta.url)) {
+  // The headline figure: over HTTP, in separate processes (bench/uncached-card-http.ts).
+  // BENCH_ROUNDS / BENCH_SECONDS / BENCH_HTTP_ROWS shorten or lengthen it.
+  const { benchUncachedCardHttp, formatUncachedHttp } = await import('./uncached-card-http.ts');
+  const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const http = await benchUncachedCardHttp({
+    ...(env('BENCH_HTTP_ROWS') ? { rows: env('BENCH_HTTP_ROWS') } : {}),
+    ...(env('BENCH_ROUNDS') ? { rounds: env('BENCH_ROUNDS') } : {}),
+    ...(env('BENCH_SECONDS') ? { seconds: env('BENCH_SECONDS') } : {}),
+    log: (line) => console.log(line),
+  });
+  console.log(formatUncachedHttp(http));
+  // The in-process paths (card, admin route, engine, raw driver) on 1M rows of both databases: BENCH_IN_PROCESS=1.
   // BENCH_ROWS=100000 for a quick run; BENCH_DATABASES=mysql for one database.
-  const rows = process.env.BENCH_ROWS ? Number(process.env.BENCH_ROWS) : undefined;
-  const databases = process.env.BENCH_DATABASES?.split(',').filter((d): d is Dialect => d === 'postgres' || d === 'mysql');
-  const r = await benchUncachedCardData({ ...(rows ? { rows } : {}), ...(databases?.length ? { databases } : {}), log: (line) => console.log(line) });
-  console.log(formatUncached(r));
+  if (process.env.BENCH_IN_PROCESS === '1') {
+    const rows = env('BENCH_ROWS');
+    const databases = process.env.BENCH_DATABASES?.split(',').filter((d): d is Dialect => d === 'postgres' || d === 'mysql');
+    const r = await benchUncachedCardData({ ...(rows ? { rows } : {}), ...(databases?.length ? { databases } : {}), log: (line) => console.log(line) });
+    console.log(formatUncached(r));
+  }
+  process.exit(0);
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InsightError, type ErrorCode } from '../errors/insight-error.ts';
@@ -217,6 +218,62 @@ describe.skipIf(!available)('createPostgresConnector', () => {
     expect(await codeOf(connector.execute('SELECT 1', [], { timeoutMs: 0, maxRows: 10 }))).toBe('ERR_VALIDATION');
     expect(await codeOf(connector.execute('SELECT 1', [], { timeoutMs: 1.5, maxRows: 10 }))).toBe('ERR_VALIDATION');
     expect(await codeOf(connector.execute('SELECT 1', [], { timeoutMs: 100, maxRows: -1 }))).toBe('ERR_VALIDATION');
+  });
+
+  it('answers before the ROLLBACK but hands the connection on only after it: the next user is in a new transaction with its own timeout', async () => {
+    const single = createPostgresConnector({ ...config, poolMax: 1 });
+    const sql = `SELECT pg_backend_pid(), now()::text, current_setting('statement_timeout'), current_setting('transaction_read_only')`;
+    try {
+      // Both checkouts queue on the one connection: the second may only start after the first's ROLLBACK.
+      const [first, second] = await Promise.all([single.execute(sql, [], { timeoutMs: 5000, maxRows: 10 }), single.execute(sql, [], { timeoutMs: 7000, maxRows: 10 })]);
+      const [[pid, startedAt, timeout, readOnly]] = first.rows as [[number, string, string, string]];
+      const [[nextPid, nextStartedAt, nextTimeout, nextReadOnly]] = second.rows as [[number, string, string, string]];
+      expect(nextPid).toBe(pid);
+      expect([timeout, readOnly, nextTimeout, nextReadOnly]).toEqual(['5s', 'on', '7s', 'on']);
+      // now() is the transaction's start: a second BEGIN inside the first transaction would keep it.
+      expect(nextStartedAt).not.toBe(startedAt);
+      // A write on that connection still fails as read-only.
+      expect(await codeOf(single.execute(`INSERT INTO ${customers} (id, name) VALUES (98, 'Mallory')`, [], limits))).toBe('ERR_QUERY_FAILED');
+      // Once answered, the session ends its transaction: idle, not idle in transaction, and the SET LOCAL is gone.
+      await until(async () => (await admin.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]?.state === 'idle', { what: 'the session to leave its transaction' });
+      expect(single.poolStats?.()).toMatchObject({ total: 1, idle: 1 });
+    } finally {
+      await single.close();
+    }
+    expect((await admin.query(`SELECT count(*)::int AS n FROM ${customers} WHERE id = 98`)).rows[0].n).toBe(0);
+  });
+
+  it('destroys the connection when its ROLLBACK fails, after answering the rows', async () => {
+    // A proxy that cuts the connection when the connector sends ROLLBACK.
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((downstream) => {
+      const upstream = net.connect(config.port, config.host);
+      sockets.add(downstream).add(upstream);
+      upstream.pipe(downstream);
+      downstream.on('data', (chunk: Buffer) => {
+        if (chunk.includes('ROLLBACK')) {
+          upstream.destroy();
+          downstream.destroy();
+        } else upstream.write(chunk);
+      });
+      downstream.on('error', () => {});
+      upstream.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as net.AddressInfo).port;
+    const single = createPostgresConnector({ ...config, host: '127.0.0.1', port, poolMax: 1 });
+    try {
+      const { rows } = await single.execute('SELECT pg_backend_pid()', [], limits);
+      const [[pid]] = rows as [[number]];
+      await until(() => single.poolStats?.().total === 0, { what: 'the connection to be destroyed' });
+      // The backend saw the connection go and ended the transaction with it.
+      await until(async () => (await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0].n === 0, { what: 'the backend to end' });
+      expect(await codeOf(single.execute('SELECT 1', [], limits))).toBe('resolved');
+    } finally {
+      await single.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('recovers when the server terminates a pooled connection', async () => {

@@ -231,6 +231,9 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
     if (signal?.aborted) aborted = true;
 
     let startedAt = Date.now();
+    // Set once the statement has answered: the rows go back to the caller at
+    // once and the ROLLBACK runs after, holding the connection until it ends.
+    let rollbackAfter = false;
     try {
       // Our own text with a checked integer: safe as one simple-protocol round trip.
       await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${timeoutMs}`);
@@ -249,8 +252,7 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
       const result = await statement.finally(() => {
         pending = false;
       });
-      // Rolled back, not committed: a read-only transaction still lets a function create large objects.
-      await client.query('ROLLBACK');
+      rollbackAfter = true;
       return result;
     } catch (error) {
       const translated = translate(error, { aborted, elapsedMs: Date.now() - startedAt, timeoutMs });
@@ -273,10 +275,26 @@ export function createPostgresConnector(config: PostgresConnectorConfig): Connec
         // flight could hit the next statement run on this session.
         broken ??= new Error('cancelled');
       }
-      client.off('error', onClientError);
-      // release(error) destroys the connection instead of pooling it, which is
-      // how the pool recovers after the database comes back.
-      client.release(broken);
+      const release = () => {
+        client.off('error', onClientError);
+        // release(error) destroys the connection instead of pooling it, which is
+        // how the pool recovers after the database comes back.
+        client.release(broken);
+      };
+      if (rollbackAfter && !broken) {
+        // Rolled back, not committed: a read-only transaction still lets a
+        // function create large objects. The viewer does not wait for it, but
+        // the pool does: the connection goes back only once the transaction
+        // has ended, and is destroyed if the ROLLBACK fails. The statement
+        // timeout (SET LOCAL) ends with the transaction, never leaking into
+        // the next checkout.
+        void client.query('ROLLBACK').then(release, (rollbackError: unknown) => {
+          broken ??= asError(rollbackError);
+          release();
+        });
+      } else {
+        release();
+      }
     }
   }
 
