@@ -4,6 +4,7 @@ import { adminClient, addApiKey, TEST_ADMIN_KEY } from '../testing/admin-fixture
 import { createPostgresOrders, type OrdersFixture } from '../testing/orders-fixture.ts';
 import { REDIS_URL, serviceAvailable } from '../testing/services.ts';
 import { createTestServer, type TestServer } from '../testing/test-services.ts';
+import { until } from '../testing/wait.ts';
 import { openOpsRedis } from './ops-redis.ts';
 import { rateLimitBucket } from './rate-limit.ts';
 import { createRateLimiter } from './rate-limiter.ts';
@@ -191,7 +192,11 @@ describe.skipIf(!postgresUp)('query and pool metrics on PostgreSQL', () => {
     let text = await metrics();
     expect(text).toMatch(/^insight_query_duration_seconds_count\{connection_type="postgres",outcome="ok"\} 1$/m);
     const id = connection.json.id as string;
-    expect(text).toContain(`insight_connection_pool_connections{connection="${id}",connection_type="postgres",state="idle"} 1`);
+    // The connection returns to the pool once its ROLLBACK has run, just after the answer.
+    const idle = `insight_connection_pool_connections{connection="${id}",connection_type="postgres",state="idle"} 1`;
+    await until(async () => (await metrics()).includes(idle), { what: 'the connection back in the pool' });
+    text = await metrics();
+    expect(text).toContain(idle);
     expect(text).toContain(`insight_connection_pool_max{connection="${id}",connection_type="postgres"} 10`);
 
     // The organisation's statement timeout reaches the database.
