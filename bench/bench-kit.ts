@@ -3,8 +3,8 @@
  * formatting, "am I the script node was asked to run", and cleanup that also
  * runs when the bench is interrupted (tables and Redis keys must not outlive it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -131,4 +131,15 @@ export function spread(values: readonly number[]): { median: number; min: number
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
+}
+
+/**
+ * The built components in embed/dist, which `npm install` makes; builds them
+ * when missing (a checkout installed with --ignore-scripts, or a cleaned tree).
+ */
+export function ensureComponentsBuilt(log: (line: string) => void): void {
+  if (existsSync('embed/dist/insight-embed.js')) return;
+  log('embed/dist is missing: npm run build -w @insight-engine/embed…');
+  const build = spawnSync('npm', ['run', 'build', '-w', '@insight-engine/embed'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building the components failed: ${build.stderr.slice(-300)}`);
 }

@@ -16,8 +16,6 @@
  * `node --import tsx bench/page-bytes.ts` (builds and precompresses
  * embed/dist when missing, like the build step should).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, CDPSession } from 'puppeteer-core';
@@ -27,7 +25,7 @@ import { loadConfig } from '../server/config.ts';
 import { createServices } from '../server/services.ts';
 import { createDemoHost } from '../demo/host-server.ts';
 import { launchBrowser, listen, readStories, settled, waitFor } from '../demo/e2e-kit.ts';
-import { BENCH_RATE_LIMIT, isMain } from './bench-kit.ts';
+import { BENCH_RATE_LIMIT, ensureComponentsBuilt, isMain } from './bench-kit.ts';
 
 export const FIRST_CHART_TARGET_BYTES = 60 * 1024;
 export const WHOLE_PAGE_TARGET_BYTES = 400 * 1024;
@@ -123,11 +121,7 @@ async function coldLoad(browser: Browser, pageUrl: string, hostOrigin: string, a
 
 export async function benchPageBytes(options: { log?: (line: string) => void } = {}): Promise<PageBytesFigures> {
   const log = options.log ?? (() => undefined);
-  if (!existsSync('embed/dist/insight-embed.js')) {
-    log('embed/dist is missing: npm run build -w @insight-engine/embed…');
-    const build = spawnSync('npm', ['run', 'build', '-w', '@insight-engine/embed'], { stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('building the components failed');
-  }
+  ensureComponentsBuilt(log);
   const report = await precompressDir(path.resolve('embed/dist'));
   if (report.written.length > 0) log(`precompressed ${report.written.length} files of embed/dist`);
 

@@ -6,11 +6,10 @@
  * A bench that fails is reported as such and the others still run. Figures
  * come from a shared 2-core machine: compare runs with care.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isMain, ms, us } from './bench-kit.ts';
+import { ensureComponentsBuilt, isMain, ms, us } from './bench-kit.ts';
 import { bundleSizes } from './bundle-size.ts';
 import { benchCachedCardDataHttp, benchCachedCardDataInProcess, CACHED_TARGET_RATIO, formatCachedHttp } from './cached-card-data.ts';
 import { benchGuardCost, formatGuardCost } from './guard-cost.ts';
@@ -60,11 +59,7 @@ export async function runAll(): Promise<string> {
   const started = performance.now();
 
   await section('bundle size', () => {
-    if (!existsSync('embed/dist/insight-embed.js')) {
-      console.log('embed/dist is missing: npm run build -w @insight-engine/embed…');
-      const build = spawnSync('npm', ['run', 'build', '-w', '@insight-engine/embed'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-      if (build.status !== 0) throw new Error(`vite build failed: ${build.stderr.slice(-300)}`);
-    }
+    ensureComponentsBuilt((line) => console.log(line));
     const sizes = bundleSizes();
     const builtAt = statSync('embed/dist/insight-embed.js').mtime.toISOString().slice(0, 16).replace('T', ' ');
     add({ bench: 'bundle size', figure: 'initial script, gzipped', measured: kb(sizes.initial.gzip), baseline: `raw ${kb(sizes.initial.raw)}; built ${builtAt} UTC`, target: '≤ 40 KB', verdict: sizes.initial.gzip <= 40 * 1024 ? 'pass' : 'short' });

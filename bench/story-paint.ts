@@ -12,8 +12,6 @@
  * `load` event), which InsightEngine cannot make faster.
  * `node --import tsx bench/story-paint.ts` (needs the built components in embed/dist: `npm install` builds them).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../server/app.ts';
@@ -22,7 +20,7 @@ import { createServices } from '../server/services.ts';
 import { createDemoHost } from '../demo/host-server.ts';
 import { DEMO_CONNECTION_ID } from '../server/demo-content/provision-demo.ts';
 import { launchBrowser, listen, readStories, settled, waitFor } from '../demo/e2e-kit.ts';
-import { BENCH_RATE_LIMIT, isMain, ms, summarize, type Summary } from './bench-kit.ts';
+import { BENCH_RATE_LIMIT, ensureComponentsBuilt, isMain, ms, summarize, type Summary } from './bench-kit.ts';
 
 export interface PaintFigures {
   orders: number;
@@ -37,11 +35,7 @@ const ROUNDS = 5;
 
 export async function benchStoryPaint(options: { log?: (line: string) => void } = {}): Promise<PaintFigures> {
   const log = options.log ?? (() => undefined);
-  if (!existsSync('embed/dist/insight-embed.js')) {
-    log('embed/dist is missing: npm run build -w @insight-engine/embed…');
-    const build = spawnSync('npm', ['run', 'build', '-w', '@insight-engine/embed'], { stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('vite build failed');
-  }
+  ensureComponentsBuilt(log);
   // The full demo warehouse, kept between runs in a folder of its own (seeding takes ~20 s once).
   const config = { ...loadConfig({ ...process.env, INSIGHT_DATA_DIR: path.join(os.tmpdir(), 'insight-bench-paint'), INSIGHT_DEMO: '1' }), rateLimit: BENCH_RATE_LIMIT };
   const services = await createServices(config);
